@@ -1,0 +1,43 @@
+"""Lexflow's generic BPM runtime on SpiffWorkflow (no domain words, no Flask)."""
+
+from .authorization import Actor, ActorDirectory, Authorizer, RoleGrant, StaticDirectory
+from .core import Engine
+from .database import Database
+from .definitions import DefinitionInfo
+from .errors import (
+    Conflict,
+    DeploymentError,
+    EngineError,
+    ExpressionError,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    ProcessError,
+)
+from .instances import InstanceInfo
+from .services import ServiceCall, ServiceRegistry
+from .tasks import TaskInfo, TaskQuery
+
+__all__ = [
+    "Actor",
+    "ActorDirectory",
+    "Authorizer",
+    "Conflict",
+    "Database",
+    "DefinitionInfo",
+    "DeploymentError",
+    "Engine",
+    "EngineError",
+    "ExpressionError",
+    "Forbidden",
+    "InstanceInfo",
+    "InvalidData",
+    "NotFound",
+    "ProcessError",
+    "RoleGrant",
+    "ServiceCall",
+    "ServiceRegistry",
+    "StaticDirectory",
+    "TaskInfo",
+    "TaskQuery",
+]
