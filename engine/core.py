@@ -1,0 +1,355 @@
+"""The engine's public Python API.
+
+:class:`Engine` composes the services and gives each call its own transaction, or joins the
+caller's when ``session=`` is passed, so the domain can, say, create a draft and start its
+process in one commit. It returns plain dataclasses, never ORM rows or Spiff objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
+from .context import EngineContext
+from .database import Database
+from .definitions import DefinitionInfo, DefinitionService
+from .errors import NotFound
+from .expressions import SafeEvaluator
+from .instances import InstanceInfo, InstanceService
+from .migration import MigrationReport, MigrationService
+from .models import AuditEvent, HumanTask, ProcessInstance
+from .services import ServiceRegistry
+from .specs import LoadedSpec, UserTaskInfo
+from .tasks import TaskInfo, TaskQuery, TaskService
+from .timers import TimerRun, TimerService
+
+
+class Engine:
+    """Deploy definitions, run instances, work tasks, fire timers, read the audit log."""
+
+    def __init__(
+        self,
+        db: Database | str | None = None,
+        *,
+        services: ServiceRegistry | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        directory: ActorDirectory | None = None,
+        authorizer: Authorizer | None = None,
+        role_known: Callable[[str], bool] | None = None,
+    ) -> None:
+        database = db if isinstance(db, Database) else Database(db)
+        ctx = EngineContext(
+            db=database,
+            evaluator=SafeEvaluator(functions or {}),
+            services=services or ServiceRegistry(),
+            directory=directory or StaticDirectory(),
+            authorizer=authorizer or Authorizer(),
+        )
+        if role_known is not None:
+            ctx.role_known = role_known
+        self.ctx = ctx
+        self.db = database
+        self.definitions_service = DefinitionService(ctx)
+        self.instances_service = InstanceService(ctx, self.definitions_service)
+        self.tasks_service = TaskService(ctx, self.instances_service)
+        self.timers_service = TimerService(ctx, self.instances_service)
+        self.migration_service = MigrationService(
+            ctx, self.definitions_service, self.instances_service
+        )
+
+    # Transactions -------------------------------------------------------------------------
+    @contextmanager
+    def _write(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+            return
+        with self.db.write() as own:
+            yield own
+
+    @contextmanager
+    def _read(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+            return
+        with self.db.read() as own:
+            yield own
+
+    @property
+    def services(self) -> ServiceRegistry:
+        return self.ctx.services
+
+    @property
+    def evaluator(self) -> SafeEvaluator:
+        return self.ctx.evaluator
+
+    def actor(self, actor_id: str) -> Actor:
+        """Resolve an actor id through the directory (NotFound if unknown)."""
+        actor = self.ctx.directory.get(actor_id)
+        if actor is None:
+            raise NotFound(f"no user '{actor_id}'")
+        return actor
+
+    # Definitions ----------------------------------------------------------------------------
+    def deploy(
+        self,
+        files: Mapping[str, bytes | str] | Iterable[tuple[str, bytes | str]],
+        actor: str,
+        note: str | None = None,
+        *,
+        session: Session | None = None,
+    ) -> list[DefinitionInfo]:
+        with self._write(session) as s:
+            return self.definitions_service.deploy(s, files, actor, note)
+
+    def definitions(
+        self, key: str | None = None, *, latest_only: bool = False, session: Session | None = None
+    ) -> list[DefinitionInfo]:
+        with self._read(session) as s:
+            return self.definitions_service.list(s, key, latest_only)
+
+    def definition(self, definition_id: int, *, session: Session | None = None) -> DefinitionInfo:
+        with self._read(session) as s:
+            return DefinitionInfo.of(self.definitions_service.get(s, definition_id))
+
+    def definition_xml(self, definition_id: int, *, session: Session | None = None) -> str:
+        with self._read(session) as s:
+            return self.definitions_service.get(s, definition_id).xml
+
+    def loaded_spec(self, definition_id: int, *, session: Session | None = None) -> LoadedSpec:
+        with self._read(session) as s:
+            row = self.definitions_service.get(s, definition_id)
+            return self.definitions_service.loaded(s, row)
+
+    def user_task_info(
+        self, task_id: str, *, session: Session | None = None
+    ) -> UserTaskInfo | None:
+        """The definition facts (documentation, properties, form) of a task's step."""
+        with self._read(session) as s:
+            row = self.tasks_service.get(s, task_id)
+            instance = s.get(ProcessInstance, row.instance_id)
+            assert instance is not None  # noqa: S101 - foreign key
+            definition = self.definitions_service.get(s, instance.definition_id)
+            return self.definitions_service.loaded(s, definition).user_task_by_element(row.spec_id)
+
+    # Instances ------------------------------------------------------------------------------
+    def start(
+        self,
+        key: str,
+        *,
+        actor: Actor,
+        business_key: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        organisation: str | None = None,
+        labels: Mapping[str, Any] | None = None,
+        version: int | None = None,
+        session: Session | None = None,
+    ) -> InstanceInfo:
+        with self._write(session) as s:
+            row = self.instances_service.start(
+                s,
+                key,
+                actor=actor,
+                business_key=business_key,
+                data=data,
+                organisation=organisation,
+                labels=labels,
+                version=version,
+            )
+            return InstanceInfo.of(row)
+
+    def instance(self, instance_id: int, *, session: Session | None = None) -> InstanceInfo:
+        with self._read(session) as s:
+            return InstanceInfo.of(self.instances_service.get(s, instance_id))
+
+    def instance_data(self, instance_id: int, *, session: Session | None = None) -> dict[str, Any]:
+        with self._read(session) as s:
+            return self.instances_service.data(s, instance_id)
+
+    def instances(self, *, session: Session | None = None, **filters: Any) -> list[InstanceInfo]:
+        with self._read(session) as s:
+            return [InstanceInfo.of(row) for row in self.instances_service.list(s, **filters)]
+
+    def cancel(
+        self, instance_id: int, *, actor: Actor, reason: str, session: Session | None = None
+    ) -> InstanceInfo:
+        with self._write(session) as s:
+            return InstanceInfo.of(
+                self.instances_service.cancel(s, instance_id, actor=actor, reason=reason)
+            )
+
+    def suspend(
+        self, instance_id: int, *, actor: Actor, reason: str, session: Session | None = None
+    ) -> InstanceInfo:
+        with self._write(session) as s:
+            return InstanceInfo.of(
+                self.instances_service.suspend(s, instance_id, actor=actor, reason=reason)
+            )
+
+    def resume(
+        self,
+        instance_id: int,
+        *,
+        actor: Actor,
+        reason: str | None = None,
+        session: Session | None = None,
+    ) -> InstanceInfo:
+        with self._write(session) as s:
+            return InstanceInfo.of(
+                self.instances_service.resume(s, instance_id, actor=actor, reason=reason)
+            )
+
+    def completed_elements(
+        self, instance_id: int, *, session: Session | None = None
+    ) -> dict[str, list[str]]:
+        """BPMN ids of completed and active elements (for highlighting a diagram)."""
+        from SpiffWorkflow.util.task import TaskState
+
+        with self._read(session) as s:
+            workflow = self.instances_service.open(
+                s, instance_id, require_running=False
+            ).runtime.workflow
+            completed, active = set(), set()
+            for task in workflow.get_tasks():
+                element = getattr(task.task_spec, "bpmn_id", None)
+                if not element:
+                    continue
+                if task.has_state(TaskState.COMPLETED):
+                    completed.add(element)
+                elif task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                    active.add(element)
+            return {"completed": sorted(completed - active), "active": sorted(active)}
+
+    # Tasks ------------------------------------------------------------------------------------
+    def tasks(
+        self, query: TaskQuery | None = None, *, session: Session | None = None
+    ) -> list[TaskInfo]:
+        with self._read(session) as s:
+            return self.tasks_service.list(s, query or TaskQuery())
+
+    def count_tasks(
+        self, query: TaskQuery, *, cap: int = 1000, session: Session | None = None
+    ) -> int:
+        with self._read(session) as s:
+            return self.tasks_service.count(s, query, cap)
+
+    def task(self, task_id: str, *, session: Session | None = None) -> TaskInfo:
+        with self._read(session) as s:
+            return TaskInfo.of(self.tasks_service.get(s, task_id))
+
+    def task_form(self, task_id: str, *, session: Session | None = None) -> dict[str, Any] | None:
+        with self._read(session) as s:
+            return self.tasks_service.form_schema(s, self.tasks_service.get(s, task_id))
+
+    def task_data(self, task_id: str, *, session: Session | None = None) -> dict[str, Any]:
+        """The data the task would see (its input), read from the workflow."""
+        with self._read(session) as s:
+            row = self.tasks_service.get(s, task_id)
+            opened = self.instances_service.open(s, row.instance_id, require_running=False)
+            return dict(opened.runtime.find_task(task_id).data)
+
+    def refusal(
+        self, task_id: str, actor: Actor, action: str, *, session: Session | None = None
+    ) -> str | None:
+        """Why ``actor`` may not ``claim``/``complete``/``unclaim`` the task now (None: may)."""
+        with self._read(session) as s:
+            row = self.tasks_service.get(s, task_id)
+            facts = self.tasks_service.facts(s, row)
+            policy = self.ctx.authorizer
+            if action == "claim":
+                if row.state != "open":
+                    return f"the task is {row.state}"
+                return policy.refuse_claim(actor, facts)
+            if action == "complete":
+                if row.state not in ("open", "claimed"):
+                    return f"the task is {row.state}"
+                return policy.refuse_complete(actor, facts)
+            if action == "unclaim":
+                if row.state != "claimed":
+                    return "the task is not claimed"
+                return policy.refuse_unclaim(actor, facts)
+            raise ValueError(f"unknown action {action}")
+
+    def claim(self, task_id: str, actor: Actor, *, session: Session | None = None) -> TaskInfo:
+        with self._write(session) as s:
+            return TaskInfo.of(self.tasks_service.claim(s, task_id, actor))
+
+    def unclaim(self, task_id: str, actor: Actor, *, session: Session | None = None) -> TaskInfo:
+        with self._write(session) as s:
+            return TaskInfo.of(self.tasks_service.unclaim(s, task_id, actor))
+
+    def assign(
+        self, task_id: str, actor: Actor, assignee: str, *, session: Session | None = None
+    ) -> TaskInfo:
+        with self._write(session) as s:
+            return TaskInfo.of(self.tasks_service.assign(s, task_id, actor, assignee))
+
+    def complete(
+        self,
+        task_id: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        *,
+        session: Session | None = None,
+    ) -> TaskInfo:
+        with self._write(session) as s:
+            return TaskInfo.of(self.tasks_service.complete(s, task_id, actor, data))
+
+    # Timers -----------------------------------------------------------------------------------
+    def fire_due_timers(
+        self, now: datetime | None = None, *, limit: int = 100, runner: str | None = None
+    ) -> TimerRun:
+        return self.timers_service.fire_due(now, limit=limit, runner=runner)
+
+    # Audit -------------------------------------------------------------------------------------
+    def audit_events(self, instance_id: int, *, session: Session | None = None) -> list[AuditEvent]:
+        with self._read(session) as s:
+            return list(
+                s.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.stream == f"instance:{instance_id}")
+                    .order_by(AuditEvent.seq)
+                ).scalars()
+            )
+
+    def verify_audit(
+        self, instance_id: int, *, session: Session | None = None
+    ) -> audit.AuditReport:
+        with self._read(session) as s:
+            row = self.instances_service.get(s, instance_id)
+            return audit.verify_instance(s, row)
+
+    def task_history(self, instance_id: int, *, session: Session | None = None) -> list[TaskInfo]:
+        with self._read(session) as s:
+            rows = s.execute(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id)
+                .order_by(HumanTask.created_at, HumanTask.id)
+            ).scalars()
+            return [TaskInfo.of(row) for row in rows]
+
+    # Migration ---------------------------------------------------------------------------------
+    def migrate(
+        self,
+        instance_id: int,
+        to_definition_id: int,
+        *,
+        actor: Actor,
+        dry_run: bool = False,
+        session: Session | None = None,
+    ) -> MigrationReport:
+        if dry_run:
+            with self._read(session) as s:
+                return self.migration_service.migrate(
+                    s, instance_id, to_definition_id, actor=actor, dry_run=True
+                )
+        with self._write(session) as s:
+            return self.migration_service.migrate(
+                s, instance_id, to_definition_id, actor=actor, dry_run=False
+            )

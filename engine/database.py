@@ -1,0 +1,128 @@
+"""Connections and transactions for SQLite (embedded default) and PostgreSQL.
+
+Every engine mutation runs in one :meth:`Database.write` transaction. On SQLite that
+transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout
+instead of failing half-way through with "database is locked"; on PostgreSQL the default
+READ COMMITTED isolation plus the instance row's optimistic ``version`` check decides races.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import Conflict
+
+DEFAULT_SQLITE_PATH = Path("instance") / "lexflow.sqlite3"
+_WRITE_OPTION = "lexflow_write"
+
+
+def default_database_url() -> str:
+    """``LEXFLOW_DATABASE_URL`` or a SQLite file under ``instance/`` in the working directory."""
+    url = os.environ.get("LEXFLOW_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+
+
+def _normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (SQLAlchemy would pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    """An SQLAlchemy engine plus the session factory the engine and the domain share."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = _normalise_url(url or default_database_url())
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; closed (rolled back) at the end, nothing it does is kept.
+
+        Objects loaded in it stay readable after the block (they are detached, not expired).
+        """
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose work is committed at the end, or rolled back on any exception."""
+        session = self._write_sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if self.is_sqlite and "locked" in str(exc).lower():
+                raise Conflict("The database is busy; try again.") from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, a busy timeout, enforced foreign keys, explicit BEGIN.
+
+    pysqlite's own transaction handling is switched off so that we can issue
+    ``BEGIN IMMEDIATE`` for write sessions (SQLAlchemy's documented recipe).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,282 @@
+"""Process instances: start, read, list, cancel, suspend and resume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import clock, persistence
+from .authorization import Actor
+from .context import EngineContext
+from .definitions import DefinitionService
+from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .models import Definition, ProcessInstance
+from .runtime import ProcessRuntime
+from .scripting import RunContext
+from .serialization import STATE_FORMAT
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    id: int
+    definition_id: int
+    definition_key: str
+    business_key: str | None
+    organisation: str | None
+    status: str
+    version: int
+    next_timer_at: datetime | None
+    started_by: str
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    state_bytes: int
+
+    @classmethod
+    def of(cls, row: ProcessInstance) -> InstanceInfo:
+        return cls(
+            id=row.id,
+            definition_id=row.definition_id,
+            definition_key=row.definition_key,
+            business_key=row.business_key,
+            organisation=row.organisation,
+            status=row.status,
+            version=row.version,
+            next_timer_at=row.next_timer_at,
+            started_by=row.started_by,
+            started_at=row.started_at,
+            updated_at=row.updated_at,
+            ended_at=row.ended_at,
+            state_bytes=len(row.state or b""),
+        )
+
+
+@dataclass
+class OpenInstance:
+    """An instance row loaded for a mutation, with its workflow restored."""
+
+    row: ProcessInstance
+    seen_version: int
+    runtime: ProcessRuntime
+    run: RunContext
+
+
+def _check_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise InvalidData("process data must be a JSON object")
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise InvalidData(
+                f"'{key}' is not a valid variable name (letters, digits and _, not starting "
+                "with _ or a digit)"
+            )
+    return dict(data)
+
+
+class InstanceService:
+    def __init__(self, ctx: EngineContext, definitions: DefinitionService) -> None:
+        self.ctx = ctx
+        self.definitions = definitions
+
+    # Loading -------------------------------------------------------------------------------
+    def open(
+        self, session: Session, instance_id: int, *, require_running: bool = True
+    ) -> OpenInstance:
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
+        if require_running and row.status != "running":
+            raise Conflict(
+                f"process instance {instance_id} is {row.status}", instance_id=instance_id
+            )
+        definition = session.get(Definition, row.definition_id)
+        assert definition is not None  # noqa: S101 - guaranteed by the foreign key
+        loaded = self.definitions.loaded(session, definition)
+        run = RunContext(
+            instance_id=row.id,
+            process_key=row.definition_key,
+            business_key=row.business_key,
+            session=session,
+        )
+        runtime = ProcessRuntime.restore(
+            loaded, self.ctx.serializer, row.state, self.ctx.script_engine(run)
+        )
+        return OpenInstance(row=row, seen_version=row.version, runtime=runtime, run=run)
+
+    # Mutations -------------------------------------------------------------------------------
+    def start(
+        self,
+        session: Session,
+        key: str,
+        *,
+        actor: Actor,
+        business_key: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        organisation: str | None = None,
+        labels: Mapping[str, Any] | None = None,
+        version: int | None = None,
+    ) -> ProcessInstance:
+        reason = self.ctx.authorizer.refuse_start(actor, key)
+        if reason:
+            raise Forbidden(reason)
+        variables = _check_data(data)
+        definition = self.definitions.latest(session, key, version)
+        loaded = self.definitions.loaded(session, definition)
+        now = clock.now()
+        row = ProcessInstance(
+            definition_id=definition.id,
+            definition_key=definition.key,
+            business_key=business_key,
+            organisation=organisation,
+            status="running",
+            state=b"",
+            state_format=STATE_FORMAT,
+            version=1,
+            started_by=actor.id,
+            started_at=now,
+            updated_at=now,
+            audit_seq=0,
+        )
+        session.add(row)
+        session.flush()
+        run = RunContext(
+            instance_id=row.id, process_key=key, business_key=business_key, session=session
+        )
+        runtime = ProcessRuntime.create(loaded, self.ctx.script_engine(run), variables)
+        runtime.step()
+        persistence.save(
+            self.ctx,
+            session,
+            row,
+            runtime,
+            seen_version=None,
+            actor=actor.id,
+            action="start",
+            data={
+                "definition_id": definition.id,
+                "version": definition.version,
+                "business_key": business_key,
+                "data": variables,
+            },
+            labels=dict(labels or {}),
+        )
+        return row
+
+    def cancel(
+        self, session: Session, instance_id: int, *, actor: Actor, reason: str
+    ) -> ProcessInstance:
+        opened = self._open_managed(session, instance_id, actor, allow_suspended=True)
+        opened.runtime.cancel()
+        opened.row.status = "cancelled"
+        opened.row.ended_at = clock.now()
+        persistence.save(
+            self.ctx,
+            session,
+            opened.row,
+            opened.runtime,
+            seen_version=opened.seen_version,
+            actor=actor.id,
+            action="cancel",
+            data={"reason": reason},
+        )
+        opened.row.next_timer_at = None
+        return opened.row
+
+    def suspend(
+        self, session: Session, instance_id: int, *, actor: Actor, reason: str
+    ) -> ProcessInstance:
+        row = self._managed_row(session, instance_id, actor)
+        if row.status != "running":
+            raise Conflict(
+                f"process instance {instance_id} is {row.status}", instance_id=instance_id
+            )
+        return self._set_status(session, row, "suspended", actor, "suspend", reason)
+
+    def resume(
+        self, session: Session, instance_id: int, *, actor: Actor, reason: str | None = None
+    ) -> ProcessInstance:
+        row = self._managed_row(session, instance_id, actor)
+        if row.status != "suspended":
+            raise Conflict(
+                f"process instance {instance_id} is {row.status}", instance_id=instance_id
+            )
+        return self._set_status(session, row, "running", actor, "resume", reason)
+
+    def _managed_row(self, session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
+        refusal = self.ctx.authorizer.refuse_manage_instance(actor, row.organisation)
+        if refusal:
+            raise Forbidden(refusal, instance_id=instance_id)
+        return row
+
+    def _open_managed(
+        self, session: Session, instance_id: int, actor: Actor, *, allow_suspended: bool
+    ) -> OpenInstance:
+        row = self._managed_row(session, instance_id, actor)
+        if row.status not in (("running", "suspended") if allow_suspended else ("running",)):
+            raise Conflict(
+                f"process instance {instance_id} is {row.status}", instance_id=instance_id
+            )
+        return self.open(session, instance_id, require_running=False)
+
+    def _set_status(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        status: str,
+        actor: Actor,
+        action: str,
+        reason: str | None,
+    ) -> ProcessInstance:
+        from . import audit
+
+        persistence.bump_version(session, row, row.version)
+        row.status = status
+        row.updated_at = clock.now()
+        audit.append_instance_event(
+            session, row, actor=actor.id, action=action, data={"reason": reason}
+        )
+        session.flush()
+        return row
+
+    # Reading -----------------------------------------------------------------------------------
+    def get(self, session: Session, instance_id: int) -> ProcessInstance:
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
+        return row
+
+    def data(self, session: Session, instance_id: int) -> dict[str, Any]:
+        return self.open(session, instance_id, require_running=False).runtime.data()
+
+    def list(
+        self,
+        session: Session,
+        *,
+        key: str | None = None,
+        status: str | None = None,
+        business_key: str | None = None,
+        organisation: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[ProcessInstance]:
+        query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
+        if key:
+            query = query.where(ProcessInstance.definition_key == key)
+        if status:
+            query = query.where(ProcessInstance.status == status)
+        if business_key:
+            query = query.where(ProcessInstance.business_key == business_key)
+        if organisation:
+            query = query.where(ProcessInstance.organisation == organisation)
+        query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
+        return list(session.execute(query).scalars())

@@ -1,0 +1,195 @@
+"""Writing a stepped workflow back: state, human-task projection, lock check, audit.
+
+This is the only place an instance row is updated after it is created, so every mutation
+gets the same guarantees: the optimistic version check runs *first* (a loser stops before
+writing anything else), the projection is brought in line with the workflow's ready user
+tasks, and the audit event is chained, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from . import audit, clock
+from .context import EngineContext
+from .errors import Conflict, EngineError, ExpressionError, ProcessError
+from .models import OPEN_STATES, HumanTask, ProcessInstance
+from .runtime import ProcessRuntime
+from .specs import UserTaskInfo
+from .timer_events import to_instant
+
+
+def bump_version(session: Session, instance: ProcessInstance, seen_version: int) -> None:
+    """Take the optimistic lock: fail with Conflict if someone committed since we read."""
+    result = session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance.id, ProcessInstance.version == seen_version)
+        .values(version=seen_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            "Someone else changed this process at the same time; reload and try again.",
+            instance_id=instance.id,
+        )
+    instance.version = seen_version + 1
+
+
+def _evaluate(
+    ctx: EngineContext, source: str, data: dict[str, Any], what: str, element: str
+) -> Any:
+    try:
+        return ctx.evaluator.evaluate(source, data)
+    except ExpressionError as exc:
+        raise ProcessError(
+            f"the {what} of this step could not be computed: {exc.message}", element_id=element
+        ) from exc
+
+
+def _new_task_row(
+    ctx: EngineContext,
+    instance: ProcessInstance,
+    task: Any,
+    info: UserTaskInfo | None,
+    labels: dict[str, Any],
+) -> HumanTask:
+    spec = task.task_spec
+    element = spec.bpmn_id or spec.name
+    data = task.data
+    title = spec.bpmn_name or element
+    organisation = instance.organisation
+    due_at: datetime | None = None
+    if info is not None:
+        if info.title_expr:
+            title = str(_evaluate(ctx, info.title_expr, data, "title", element))
+        if info.organisation_expr:
+            value = _evaluate(ctx, info.organisation_expr, data, "organisation", element)
+            organisation = str(value) if value not in (None, "") else None
+        if info.due_expr:
+            value = _evaluate(ctx, info.due_expr, data, "due date", element)
+            if value not in (None, ""):
+                try:
+                    due_at = to_instant(value)
+                except ValueError as exc:
+                    raise ProcessError(
+                        f"the due date of this step is not a date: {exc}", element_id=element
+                    ) from exc
+    if "instance" in task.task_spec.task_info(task):
+        title = f"{title} ({task.task_spec.task_info(task)['instance']})"
+    return HumanTask(
+        id=str(task.id),
+        instance_id=instance.id,
+        process_key=instance.definition_key,
+        spec_id=element,
+        spec_name=spec.bpmn_name,
+        title=title[:500],
+        lane=spec.lane,
+        role=info.role if info else None,
+        organisation=organisation,
+        assignee=None,
+        state="open",
+        due_at=due_at,
+        created_at=clock.now(),
+        labels=labels,
+    )
+
+
+def sync_human_tasks(
+    ctx: EngineContext,
+    session: Session,
+    instance: ProcessInstance,
+    runtime: ProcessRuntime,
+    *,
+    completed_task_id: str | None = None,
+    actor: str | None = None,
+    labels: dict[str, Any] | None = None,
+) -> list[HumanTask]:
+    """Insert rows for newly ready user tasks; cancel rows whose task is gone."""
+    now = clock.now()
+    existing = {
+        row.id: row
+        for row in session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+            )
+        ).scalars()
+    }
+    ready = runtime.ready_user_tasks()
+    ready_ids = {str(task.id) for task in ready}
+    created: list[HumanTask] = []
+    row_labels = dict(labels or {})
+    if existing and not row_labels:
+        row_labels = dict(next(iter(existing.values())).labels or {})
+    for task in ready:
+        if str(task.id) in existing:
+            continue
+        row = _new_task_row(
+            ctx, instance, task, runtime.loaded.task_info(task.task_spec), row_labels
+        )
+        session.add(row)
+        created.append(row)
+    for task_id, row in existing.items():
+        if task_id in ready_ids:
+            continue
+        if task_id == completed_task_id:
+            row.state = "completed"
+            row.completed_by = actor
+        else:
+            row.state = "cancelled"
+        row.completed_at = now
+    return created
+
+
+def save(
+    ctx: EngineContext,
+    session: Session,
+    instance: ProcessInstance,
+    runtime: ProcessRuntime,
+    *,
+    seen_version: int | None,
+    actor: str,
+    action: str,
+    task_id: str | None = None,
+    data: dict[str, Any] | None = None,
+    labels: dict[str, Any] | None = None,
+) -> list[HumanTask]:
+    """Persist ``runtime`` into ``instance`` (new when ``seen_version`` is None)."""
+    if seen_version is not None:
+        bump_version(session, instance, seen_version)
+    try:
+        state = runtime.dump(ctx.serializer)
+    except (TypeError, ValueError) as exc:
+        raise ProcessError(f"the process data cannot be stored: {exc}") from exc
+    now = clock.now()
+    instance.state = state
+    instance.updated_at = now
+    instance.next_timer_at = runtime.next_timer_at()
+    if runtime.is_completed and instance.status == "running":
+        instance.status = "completed"
+        instance.ended_at = now
+        instance.next_timer_at = None
+    if seen_version is None:
+        session.add(instance)
+        session.flush()
+    try:
+        created = sync_human_tasks(
+            ctx,
+            session,
+            instance,
+            runtime,
+            completed_task_id=task_id if action == "complete" else None,
+            actor=actor,
+            labels=labels,
+        )
+    except EngineError as exc:
+        exc.instance_id = exc.instance_id or instance.id
+        raise
+    audit.append_instance_event(
+        session, instance, actor=actor, action=action, task_id=task_id, data=data
+    )
+    session.flush()
+    return created

@@ -1,0 +1,176 @@
+"""The one class that drives a SpiffWorkflow ``BpmnWorkflow`` for Lexflow.
+
+A :class:`ProcessRuntime` lives for one engine transaction: it is created or restored from
+the instance row, stepped, inspected for ready user tasks and the next timer, and dumped
+back. SpiffWorkflow errors are translated into :class:`ProcessError` with the element id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock
+from .errors import EngineError, ExpressionError, NotFound, ProcessError
+from .serialization import StateSerializer
+from .specs import LoadedSpec
+
+TIMER_EVENT_TYPES = frozenset(
+    {
+        "ClockTimeDate",
+        "ClockDuration",
+        "ClockCycle",
+        "TimeDateEventDefinition",
+        "DurationTimerEventDefinition",
+        "CycleTimerEventDefinition",
+    }
+)
+
+
+def _spiff_error(exc: SpiffWorkflowException) -> ProcessError:
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    message = str(exc)
+    notes = getattr(exc, "__notes__", None)
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    return ProcessError(message, element_id=element)
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Errors while running are the process's: ProcessError with the element id."""
+    try:
+        yield
+    except ExpressionError as exc:
+        raise ProcessError(
+            f"an expression of the model failed: {exc.message}", element_id=exc.element_id
+        ) from exc
+    except EngineError:
+        raise
+    except SpiffWorkflowException as exc:
+        raise _spiff_error(exc) from exc
+
+
+class ProcessRuntime:
+    """A workflow plus the loaded spec it runs on."""
+
+    def __init__(self, loaded: LoadedSpec, workflow: BpmnWorkflow) -> None:
+        self.loaded = loaded
+        self.workflow = workflow
+
+    @classmethod
+    def create(
+        cls, loaded: LoadedSpec, script_engine: Any, data: Mapping[str, Any]
+    ) -> ProcessRuntime:
+        workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine)
+        start = workflow.task_tree
+        start.data.update(dict(data))
+        for child in start.children:
+            child.data.update(dict(data))
+        return cls(loaded, workflow)
+
+    @classmethod
+    def restore(
+        cls,
+        loaded: LoadedSpec,
+        serializer: StateSerializer,
+        state: bytes,
+        script_engine: Any,
+    ) -> ProcessRuntime:
+        workflow = serializer.load_state(state, loaded.spec, loaded.subprocess_specs, script_engine)
+        return cls(loaded, workflow)
+
+    # Running ------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Run everything the engine can run (gateways, scripts, services, due timers)."""
+        with _translated_errors():
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+    def complete_user_task(self, task: Task, data: Mapping[str, Any]) -> None:
+        with _translated_errors():
+            task.data.update(dict(data))
+            task.run()
+        self.step()
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    # Inspecting ---------------------------------------------------------------------------
+    def ready_user_tasks(self) -> list[Task]:
+        return [
+            task
+            for task in self.workflow.get_tasks(state=TaskState.READY)
+            if isinstance(task.task_spec, UserTaskMixin)
+        ]
+
+    def find_task(self, task_id: str) -> Task:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError) as exc:
+            raise NotFound(f"no task {task_id}", task_id=task_id) from exc
+        if task is None:
+            raise NotFound(f"no task {task_id} in this instance", task_id=task_id)
+        return task
+
+    @property
+    def is_completed(self) -> bool:
+        return bool(self.workflow.completed)
+
+    def next_timer_at(self) -> datetime | None:
+        """Earliest instant at which a waiting timer of this instance is due."""
+        soonest: datetime | None = None
+        for event in self.workflow.waiting_events():
+            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
+                continue
+            try:
+                moment = clock.as_utc(datetime.fromisoformat(event.value))
+            except ValueError:
+                continue
+            if soonest is None or moment < soonest:
+                soonest = moment
+        return soonest
+
+    def fired_timers(self) -> list[str]:
+        """Names of waiting timers that are due now (before stepping)."""
+        due = []
+        now = clock.now()
+        for event in self.workflow.waiting_events():
+            if event.event_type in TIMER_EVENT_TYPES and isinstance(event.value, str):
+                try:
+                    if clock.as_utc(datetime.fromisoformat(event.value)) <= now:
+                        due.append(event.name)
+                except ValueError:
+                    continue
+        return due
+
+    def data(self) -> dict[str, Any]:
+        """The process variables as of the most recent step."""
+        if self.workflow.completed:
+            ends = [
+                task
+                for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if not task.children
+            ]
+            merged: dict[str, Any] = {}
+            for task in ends:
+                merged.update(task.data)
+            return merged
+        last = self.workflow.last_task or self.workflow.task_tree
+        data = dict(last.data)
+        for task in self.ready_user_tasks():
+            data.update(task.data)
+        return data
+
+    def dump(self, serializer: StateSerializer) -> bytes:
+        return serializer.dump_state(self.workflow)

@@ -1,0 +1,399 @@
+"""Human tasks: inbox queries over the projection, and claim/unclaim/assign/complete.
+
+Queries read only ``human_task`` (never a workflow). Each operation is one transaction that
+takes the instance's optimistic lock, so two people acting on the same task at the same time
+get one success and one :class:`Conflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import jsonschema
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from . import audit, clock, persistence
+from .authorization import Actor, RoleGrant, TaskFacts
+from .context import EngineContext
+from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .instances import InstanceService, OpenInstance, _check_data
+from .models import OPEN_STATES, HumanTask, ProcessInstance
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: str
+    instance_id: int
+    process_key: str
+    element_id: str
+    name: str | None
+    title: str
+    lane: str | None
+    role: str | None
+    organisation: str | None
+    assignee: str | None
+    state: str
+    due_at: datetime | None
+    created_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    labels: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: HumanTask) -> TaskInfo:
+        return cls(
+            id=row.id,
+            instance_id=row.instance_id,
+            process_key=row.process_key,
+            element_id=row.spec_id,
+            name=row.spec_name,
+            title=row.title,
+            lane=row.lane,
+            role=row.role,
+            organisation=row.organisation,
+            assignee=row.assignee,
+            state=row.state,
+            due_at=row.due_at,
+            created_at=row.created_at,
+            claimed_at=row.claimed_at,
+            claimed_by=row.claimed_by,
+            completed_at=row.completed_at,
+            completed_by=row.completed_by,
+            labels=dict(row.labels or {}),
+        )
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        if self.due_at is None or self.state not in OPEN_STATES:
+            return False
+        return self.due_at < (now or clock.now())
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """Filters for task lists. Exactly one "view" is normally set:
+
+    * ``assignee``: "my tasks" (claimed by that actor);
+    * ``grants``: "unclaimed for my roles" (open tasks offered to those role grants);
+    * ``organisation``: everything open in one organisation (for its head);
+    * ``instance_id``: the tasks of one instance (all states unless ``states`` says otherwise).
+    """
+
+    assignee: str | None = None
+    grants: tuple[RoleGrant, ...] | None = None
+    organisation: str | None = None
+    instance_id: int | None = None
+    process_key: str | None = None
+    element_id: str | None = None
+    states: tuple[str, ...] | None = None
+    due_before: datetime | None = None
+    ids: tuple[str, ...] | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _base(query: TaskQuery) -> Select[Any]:
+    stmt = select(HumanTask)
+    if query.process_key:
+        stmt = stmt.where(HumanTask.process_key == query.process_key)
+    if query.element_id:
+        stmt = stmt.where(HumanTask.spec_id == query.element_id)
+    if query.due_before is not None:
+        stmt = stmt.where(HumanTask.due_at < query.due_before)
+    if query.ids is not None:
+        stmt = stmt.where(HumanTask.id.in_(query.ids))
+    return stmt
+
+
+def _branches(query: TaskQuery) -> list[Select[Any]]:
+    """One index-friendly SELECT per access path; results are merged by due date."""
+    branches: list[Select[Any]] = []
+    if query.grants is not None:
+        for grant in query.grants:
+            offered = _base(query).where(HumanTask.state == "open", HumanTask.role == grant.role)
+            if grant.organisation is None:
+                branches.append(offered)
+            else:
+                branches.append(offered.where(HumanTask.organisation == grant.organisation))
+                branches.append(offered.where(HumanTask.organisation.is_(None)))
+        return branches
+    stmt = _base(query)
+    if query.assignee is not None:
+        stmt = stmt.where(HumanTask.assignee == query.assignee)
+        stmt = stmt.where(HumanTask.state.in_(query.states or ("claimed",)))
+    elif query.organisation is not None:
+        stmt = stmt.where(HumanTask.organisation == query.organisation)
+        stmt = stmt.where(HumanTask.state.in_(query.states or OPEN_STATES))
+    elif query.instance_id is not None:
+        if query.states:
+            stmt = stmt.where(HumanTask.state.in_(query.states))
+    else:
+        stmt = stmt.where(HumanTask.state.in_(query.states or OPEN_STATES))
+    if query.instance_id is not None:
+        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
+    return [stmt]
+
+
+class TaskService:
+    def __init__(self, ctx: EngineContext, instances: InstanceService) -> None:
+        self.ctx = ctx
+        self.instances = instances
+
+    # Queries -----------------------------------------------------------------------------
+    def list(self, session: Session, query: TaskQuery) -> list[TaskInfo]:
+        limit = max(1, min(query.limit, 500))
+        offset = max(0, query.offset)
+        window = limit + offset
+        branches = _branches(query)
+        if not branches:
+            return []
+        if query.instance_id is not None:
+            order = (HumanTask.created_at, HumanTask.id)
+            rows = session.execute(branches[0].order_by(*order).limit(limit).offset(offset))
+            return [TaskInfo.of(row) for row in rows.scalars()]
+        # Dated tasks first (soonest due first), then undated ones (oldest first). Each branch
+        # is limited to the page window so the cost does not grow with the table.
+        rows: list[HumanTask] = []
+        seen: set[str] = set()
+        for branch in branches:
+            for stmt in (
+                branch.where(HumanTask.due_at.is_not(None)).order_by(
+                    HumanTask.due_at, HumanTask.id
+                ),
+                branch.where(HumanTask.due_at.is_(None)).order_by(
+                    HumanTask.created_at, HumanTask.id
+                ),
+            ):
+                for row in session.execute(stmt.limit(window)).scalars():
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        rows.append(row)
+        far = datetime.max.replace(tzinfo=clock.now().tzinfo)
+        rows.sort(key=lambda r: (r.due_at is None, r.due_at or far, r.created_at, r.id))
+        return [TaskInfo.of(row) for row in rows[offset:window]]
+
+    def count(self, session: Session, query: TaskQuery, cap: int = 1000) -> int:
+        """Number of matching tasks, counted up to ``cap`` (inbox badges show "1000+")."""
+        branches = _branches(query)
+        if not branches:
+            return 0
+        limited = [
+            branch.with_only_columns(HumanTask.id).limit(cap).subquery().select()
+            for branch in branches
+        ]
+        inner = union_all(*limited).subquery() if len(limited) > 1 else limited[0].subquery()
+        total = session.execute(
+            select(func.count()).select_from(
+                select(literal(1)).select_from(inner).limit(cap).subquery()
+            )
+        ).scalar_one()
+        return int(total)
+
+    def get(self, session: Session, task_id: str) -> HumanTask:
+        row = session.get(HumanTask, task_id)
+        if row is None:
+            raise NotFound(f"no task {task_id}", task_id=task_id)
+        return row
+
+    def facts(self, session: Session, row: HumanTask) -> TaskFacts:
+        separate: tuple[str, ...] = ()
+        excluded: frozenset[str] = frozenset()
+        definition_info = self._task_info(session, row)
+        if definition_info is not None and definition_info.separate_from:
+            separate = definition_info.separate_from
+            excluded = frozenset(
+                actor
+                for actor in session.execute(
+                    select(HumanTask.completed_by).where(
+                        HumanTask.instance_id == row.instance_id,
+                        HumanTask.spec_id.in_(separate),
+                        HumanTask.state == "completed",
+                    )
+                ).scalars()
+                if actor
+            )
+        return TaskFacts(
+            id=row.id,
+            instance_id=row.instance_id,
+            element_id=row.spec_id,
+            role=row.role,
+            organisation=row.organisation,
+            assignee=row.assignee,
+            state=row.state,
+            separate_from=separate,
+            excluded_actors=excluded,
+        )
+
+    def _task_info(self, session: Session, row: HumanTask) -> Any:
+        instance = session.get(ProcessInstance, row.instance_id)
+        if instance is None:
+            return None
+        definition = self.instances.definitions.get(session, instance.definition_id)
+        loaded = self.instances.definitions.loaded(session, definition)
+        return loaded.user_task_by_element(row.spec_id)
+
+    def form_schema(self, session: Session, row: HumanTask) -> dict[str, Any] | None:
+        info = self._task_info(session, row)
+        return info.form_schema if info is not None else None
+
+    # Operations --------------------------------------------------------------------------------
+    def _read_for_update(self, session: Session, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+        """Read the instance *before* the task, so the version we lock is the one we decided on.
+
+        Under READ COMMITTED a task row read before its instance could predate a change that
+        the instance version already includes; reading the version first means any change
+        committed after it makes our version check fail.
+        """
+        instance_id = session.execute(
+            select(HumanTask.instance_id).where(HumanTask.id == task_id)
+        ).scalar_one_or_none()
+        if instance_id is None:
+            raise NotFound(f"no task {task_id}", task_id=task_id)
+        fresh = {"populate_existing": True}
+        instance = session.execute(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .execution_options(**fresh)
+        ).scalar_one()
+        row = session.execute(
+            select(HumanTask).where(HumanTask.id == task_id).execution_options(**fresh)
+        ).scalar_one()
+        if row.state not in OPEN_STATES:
+            raise Conflict(
+                f"the task is already {row.state}", task_id=task_id, instance_id=instance_id
+            )
+        if instance.status != "running":
+            raise Conflict(
+                f"the process is {instance.status}", instance_id=instance_id, task_id=task_id
+            )
+        return row, instance
+
+    def claim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
+        row, instance = self._read_for_update(session, task_id)
+        if row.state == "claimed":
+            who = "you" if row.assignee == actor.id else row.assignee
+            raise Conflict(f"the task is already claimed by {who}", task_id=task_id)
+        refusal = self.ctx.authorizer.refuse_claim(actor, self.facts(session, row))
+        if refusal:
+            raise Forbidden(refusal, task_id=task_id)
+        persistence.bump_version(session, instance, instance.version)
+        now = clock.now()
+        row.state, row.assignee, row.claimed_at, row.claimed_by = "claimed", actor.id, now, actor.id
+        audit.append_instance_event(
+            session, instance, actor=actor.id, action="claim", task_id=task_id
+        )
+        session.flush()
+        return row
+
+    def unclaim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
+        row, instance = self._read_for_update(session, task_id)
+        if row.state != "claimed":
+            raise Conflict("the task is not claimed", task_id=task_id)
+        refusal = self.ctx.authorizer.refuse_unclaim(actor, self.facts(session, row))
+        if refusal:
+            raise Forbidden(refusal, task_id=task_id)
+        persistence.bump_version(session, instance, instance.version)
+        previous = row.assignee
+        row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
+        audit.append_instance_event(
+            session,
+            instance,
+            actor=actor.id,
+            action="unclaim",
+            task_id=task_id,
+            data={"previous_assignee": previous},
+        )
+        session.flush()
+        return row
+
+    def assign(self, session: Session, task_id: str, actor: Actor, target_id: str) -> HumanTask:
+        row, instance = self._read_for_update(session, task_id)
+        target = self.ctx.directory.get(target_id)
+        if target is None:
+            raise InvalidData(f"no user '{target_id}'", task_id=task_id)
+        refusal = self.ctx.authorizer.refuse_assign(actor, self.facts(session, row), target)
+        if refusal:
+            raise Forbidden(refusal, task_id=task_id)
+        persistence.bump_version(session, instance, instance.version)
+        previous = row.assignee
+        now = clock.now()
+        row.state, row.assignee, row.claimed_at, row.claimed_by = (
+            "claimed",
+            target.id,
+            now,
+            actor.id,
+        )
+        audit.append_instance_event(
+            session,
+            instance,
+            actor=actor.id,
+            action="assign",
+            task_id=task_id,
+            data={"assignee": target.id, "previous_assignee": previous},
+        )
+        session.flush()
+        return row
+
+    def complete(
+        self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None
+    ) -> HumanTask:
+        row, _instance = self._read_for_update(session, task_id)
+        refusal = self.ctx.authorizer.refuse_complete(actor, self.facts(session, row))
+        if refusal:
+            raise Forbidden(refusal, task_id=task_id)
+        submitted = _check_data(data)
+        opened = self.instances.open(session, row.instance_id)  # same row object, same version
+        self._validate_form(row, opened, submitted)
+        task = opened.runtime.find_task(task_id)
+        if str(task.id) not in {str(t.id) for t in opened.runtime.ready_user_tasks()}:
+            raise Conflict("the task is no longer waiting for input", task_id=task_id)
+        opened.runtime.complete_user_task(task, submitted)
+        if row.state == "open":  # implicit claim by an eligible actor
+            row.claimed_at, row.claimed_by, row.assignee = clock.now(), actor.id, actor.id
+        persistence.save(
+            self.ctx,
+            session,
+            opened.row,
+            opened.runtime,
+            seen_version=opened.seen_version,
+            actor=actor.id,
+            action="complete",
+            task_id=task_id,
+            data=submitted,
+        )
+        return row
+
+    def _validate_form(self, row: HumanTask, opened: OpenInstance, data: dict[str, Any]) -> None:
+        info = opened.runtime.loaded.user_task_by_element(row.spec_id)
+        schema = info.form_schema if info is not None else None
+        if schema is None:
+            return
+        allowed = set((schema.get("properties") or {}).keys())
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidData(
+                f"this step does not accept the field(s) {', '.join(unknown)}",
+                task_id=row.id,
+                details=[{"field": name, "message": "unknown field"} for name in unknown],
+            )
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            details = [
+                {
+                    "field": ".".join(str(p) for p in error.absolute_path) or None,
+                    "message": error.message,
+                }
+                for error in errors
+            ]
+            raise InvalidData(
+                "the form is not valid: "
+                + "; ".join(f"{d['field'] or 'form'}: {d['message']}" for d in details[:5]),
+                task_id=row.id,
+                details=details,
+            )

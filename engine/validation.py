@@ -1,0 +1,225 @@
+"""Deploy-time checks: a model that cannot run safely is refused before any instance starts.
+
+Every expression and script in a process (gateway conditions, scripts, pre/post scripts,
+timer expressions, loop and multi-instance expressions, service parameters, DMN entries,
+user-task title/due/organisation properties) must pass the safe evaluator's static check;
+service tasks must name registered services; user tasks must resolve to a role the domain
+knows and name form schemas that exist. All problems are reported at once, each with its
+element id and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.specs.MultiChoice import MultiChoice
+
+from .errors import ExpressionError
+from .expressions import SafeEvaluator
+from .services import ServiceRegistry
+from .specs import UserTaskInfo
+from .timer_events import _parse_cycle, to_instant
+
+RoleCheck = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Problem:
+    element_id: str | None
+    message: str
+    line: int | None = None
+    filename: str | None = None
+
+    def __str__(self) -> str:
+        where = self.element_id or "?"
+        if self.filename and self.line:
+            where += f" ({self.filename}, line {self.line})"
+        elif self.line:
+            where += f" (line {self.line})"
+        return f"{where}: {self.message}"
+
+
+def _expressions(task_spec: Any) -> Iterator[tuple[str, str, str]]:
+    """(kind, source, what) for every expression/script the task spec will run."""
+    if isinstance(task_spec, MultiChoice):
+        for condition, target in task_spec.cond_task_specs:
+            source = condition.args[0] if getattr(condition, "args", None) else None
+            if source:
+                yield "expression", source, f"condition of the flow to {target}"
+    if isinstance(task_spec, ScriptTask) and task_spec.script:
+        yield "script", task_spec.script, "script"
+    for attr, what in (("prescript", "pre-script"), ("postscript", "post-script")):
+        source = getattr(task_spec, attr, None)
+        if source:
+            yield "script", source, what
+    if isinstance(task_spec, ServiceTask):
+        for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
+            value = param.get("value") if isinstance(param, dict) else None
+            if value:
+                yield "expression", value, f"service parameter '{name}'"
+    if isinstance(task_spec, LoopTask):
+        for attr in ("cardinality", "condition"):
+            value = getattr(task_spec, attr, None)
+            if isinstance(value, str) and value.strip():
+                yield "expression", value, f"loop {attr}"
+    definition = getattr(task_spec, "event_definition", None)
+    for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+        expression = getattr(item, "expression", None)
+        if isinstance(expression, str) and expression.strip():
+            yield "expression", expression, f"{type(item).__name__} expression"
+
+
+def _dmn_expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
+    engine = getattr(task_spec, "dmnEngine", None)
+    table = getattr(engine, "decision_table", None)
+    if table is None:
+        return
+    for table_input in table.inputs:
+        if table_input.expression:
+            yield table_input.expression, f"DMN input '{table_input.label or table_input.id}'"
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for lhs in entry.lhs:
+                if lhs is None or not str(lhs).strip() or str(lhs).strip() == "-":
+                    continue
+                text = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", lhs)
+                try:
+                    ast.parse(text, mode="eval")
+                except SyntaxError:
+                    text = f"dmninputexpr {text}"
+                yield text, f"DMN rule {rule.row_number} input entry"
+        for entry in rule.outputEntries:
+            if entry.text and entry.text.strip():
+                yield entry.text, f"DMN rule {rule.row_number} output entry"
+
+
+def _check_timer_literal(definition: Any) -> str | None:
+    """If a timer's expression is a literal, check its ISO 8601 value now."""
+    expression = getattr(definition, "expression", None)
+    if not isinstance(expression, str):
+        return None
+    try:
+        value = ast.literal_eval(expression.strip())
+    except (ValueError, SyntaxError):
+        return None  # computed at run time
+    if not isinstance(value, str):
+        return f"the timer expression {expression} must give an ISO 8601 string"
+    try:
+        if isinstance(definition, CycleTimerEventDefinition):
+            _parse_cycle(value, to_instant("2000-01-01T00:00:00+00:00"))
+        elif isinstance(definition, DurationTimerEventDefinition):
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            to_instant(value)
+    except Exception as exc:
+        return f"the timer value '{value}' is not valid ISO 8601: {exc}"
+    return None
+
+
+def check_process_specs(
+    process_specs: dict[str, Any],
+    user_tasks: dict[tuple[str, str], UserTaskInfo],
+    evaluator: SafeEvaluator,
+    services: ServiceRegistry,
+    role_known: RoleCheck,
+) -> list[Problem]:
+    """Every problem found in these specs (empty list when they can run)."""
+    problems: list[Problem] = []
+    for spec in process_specs.values():
+        for task_spec in spec.task_specs.values():
+            element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+            for kind, source, what in _expressions(task_spec):
+                try:
+                    if kind == "script":
+                        evaluator.check_script(source)
+                    else:
+                        evaluator.check_expression(source)
+                except ExpressionError as exc:
+                    problems.append(Problem(element, f"{what}: {exc.message}"))
+            if isinstance(task_spec, BusinessRuleTaskMixin):
+                for source, what in _dmn_expressions(task_spec):
+                    try:
+                        evaluator.check_expression(source)
+                    except ExpressionError as exc:
+                        problems.append(Problem(element, f"{what}: {exc.message}"))
+            definition = getattr(task_spec, "event_definition", None)
+            for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+                if isinstance(item, TimerEventDefinition):
+                    message = _check_timer_literal(item)
+                    if message:
+                        problems.append(Problem(element, message))
+            if isinstance(task_spec, ServiceTask):
+                name = getattr(task_spec, "operation_name", None)
+                if name not in services:
+                    known = ", ".join(services.names()) or "none"
+                    problems.append(
+                        Problem(
+                            element,
+                            f"the service task calls '{name}', which is not a registered "
+                            f"service (registered: {known})",
+                        )
+                    )
+    for info in user_tasks.values():
+        problems.extend(_check_user_task(info, user_tasks, evaluator, role_known))
+    return problems
+
+
+def _check_user_task(
+    info: UserTaskInfo,
+    user_tasks: dict[tuple[str, str], UserTaskInfo],
+    evaluator: SafeEvaluator,
+    role_known: RoleCheck,
+) -> Iterator[Problem]:
+    element = info.element_id
+    if not info.role:
+        yield Problem(
+            element,
+            "the user task has no role: put it in a lane (whose name or 'role' property is "
+            "the role) or give it a 'role' property",
+        )
+    elif not role_known(info.role):
+        yield Problem(element, f"the role '{info.role}' is not a role Lexflow knows")
+    for what, source in (
+        ("organisation", info.organisation_expr),
+        ("title", info.title_expr),
+        ("dueDate", info.due_expr),
+    ):
+        if source:
+            try:
+                evaluator.check_expression(source)
+            except ExpressionError as exc:
+                yield Problem(element, f"property '{what}': {exc.message}")
+    if info.form_name:
+        if info.form_schema is None:
+            yield Problem(
+                element,
+                f"the form schema '{info.form_name}' is neither in this upload nor deployed",
+            )
+        else:
+            try:
+                jsonschema.Draft202012Validator.check_schema(info.form_schema)
+            except jsonschema.SchemaError as exc:
+                yield Problem(element, f"the form schema '{info.form_name}' is invalid: {exc}")
+    in_process = {
+        other.element_id for other in user_tasks.values() if other.process_id == info.process_id
+    }
+    for other in info.separate_from:
+        if other not in in_process:
+            yield Problem(
+                element,
+                f"'separateFrom' names '{other}', which is not a user task of this process",
+            )

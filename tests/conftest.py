@@ -1,0 +1,81 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine import Database, Engine, StaticDirectory
+from tests.support.databases import DatabaseFactory
+from tests.support.postgres import PostgresServer, start_postgres
+
+DATA = Path(__file__).parent / "data"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = start_postgres()  # raises (test error, not skip) if PostgreSQL cannot start
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_factory(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> DatabaseFactory:
+    return DatabaseFactory(tmp_path_factory.mktemp("databases"), None)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, database_factory: DatabaseFactory
+) -> Iterator[str]:
+    if request.param == "postgresql":
+        if database_factory.postgres is None:
+            database_factory.postgres = request.getfixturevalue("postgres_server")
+        url = database_factory.postgresql()
+    else:
+        url = database_factory.sqlite()
+    yield url
+    database_factory.drop(url)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+ACTORS = {
+    "an": ["drafter@SXD"],
+    "ba": ["drafter@SXD"],
+    "chi": ["appraiser@STP"],
+    "dung": ["appraiser@STP"],
+    "em": ["head@SXD"],
+    "giang": ["drafter@STC"],
+    "root": [],
+}
+
+
+@pytest.fixture
+def directory() -> StaticDirectory:
+    directory = StaticDirectory.from_mapping(ACTORS)
+    admin = directory.get("root")
+    assert admin is not None
+    from dataclasses import replace
+
+    directory.add(replace(admin, is_admin=True))
+    return directory
+
+
+@pytest.fixture
+def engine(database: Database, directory: StaticDirectory) -> Engine:
+    return Engine(database, directory=directory)
+
+
+def read_model(name: str) -> bytes:
+    return (DATA / name).read_bytes()

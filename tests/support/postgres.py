@@ -1,0 +1,153 @@
+"""A throwaway PostgreSQL server on loopback for the test run.
+
+Started once per test process (per xdist worker) in a temporary directory, on a free port,
+with fsync off (the data is thrown away). If ``LEXFLOW_TEST_PG_URL`` is set, that server is
+used instead. If PostgreSQL cannot be started the error is raised: the suite never silently
+skips its PostgreSQL half.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    if candidates:
+        return candidates[0]
+    raise PostgresUnavailable(
+        f"'{name}' was not found: install PostgreSQL (apt-get install postgresql) "
+        "or set LEXFLOW_TEST_PG_URL"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    url: str
+    directory: Path | None = None
+    pg_ctl: str | None = None
+    as_user: list[str] | None = None
+
+    def stop(self) -> None:
+        if self.directory is None or self.pg_ctl is None:
+            return
+        subprocess.run(
+            [
+                *(self.as_user or []),
+                self.pg_ctl,
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
+        )
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    url = os.environ.get("LEXFLOW_TEST_PG_URL")
+    if url:
+        return PostgresServer(url=url)
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    base = Path(tempfile.mkdtemp(prefix="lexflow-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: run the server as the postgres user.
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            raise PostgresUnavailable("running as root and 'runuser' is missing")
+        as_user = [runuser, "-u", "postgres", "--"]
+        shutil.chown(base, user="postgres")
+        base.chmod(0o755)
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    if as_user:
+        shutil.chown(sockets, user="postgres")
+    init = subprocess.run(
+        [
+            *as_user,
+            initdb,
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "lexflow",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if init.returncode != 0:
+        raise PostgresUnavailable(f"initdb failed: {init.stderr or init.stdout}")
+    port = _free_port()
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    start = subprocess.run(
+        [
+            *as_user,
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(base / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if start.returncode != 0:
+        log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
+        raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr}{log}")
+    server = PostgresServer(
+        url=f"postgresql+psycopg://lexflow@127.0.0.1:{port}/postgres",
+        directory=base,
+        pg_ctl=pg_ctl,
+        as_user=as_user,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise PostgresUnavailable("PostgreSQL did not accept connections") from None
+            time.sleep(0.1)
+    return server
