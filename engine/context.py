@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .authorization import ActorDirectory, Authorizer, StaticDirectory
 from .database import Database
@@ -13,9 +14,45 @@ from .serialization import StateSerializer
 from .services import ServiceRegistry
 from .specs import SpecCache
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .authorization import Actor
+    from .models import HumanTask, ProcessInstance
+    from .specs import LoadedSpec, UserTaskInfo
+
 
 def _any_role(_role: str) -> bool:
     return True
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """Told to step listeners after an instance was saved (same transaction)."""
+
+    session: Session
+    instance: ProcessInstance
+    loaded: LoadedSpec
+    action: str
+    actor: str
+    open_tasks: list[tuple[HumanTask, UserTaskInfo | None]]
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """Told to completion checks before a user task is completed; they may raise InvalidData."""
+
+    session: Session
+    task: HumanTask
+    info: UserTaskInfo | None
+    actor: Actor
+    data: Mapping[str, Any]
+    process_data: Mapping[str, Any]
+
+
+StepListener = Callable[[StepEvent], None]
+CompletionCheck = Callable[[CompletionRequest], None]
 
 
 @dataclass
@@ -28,6 +65,10 @@ class EngineContext:
     role_known: Callable[[str], bool] = _any_role
     serializer: StateSerializer = field(default_factory=StateSerializer)
     spec_cache: SpecCache = field(default_factory=SpecCache)
+    step_listeners: list[StepListener] = field(default_factory=list)
+    #: User-task properties copied into each task's labels (filterable in task queries).
+    label_properties: tuple[str, ...] = ()
+    completion_checks: list[CompletionCheck] = field(default_factory=list)
 
     def script_engine(self, run: RunContext | None = None) -> SafeScriptEngine:
         return SafeScriptEngine(self.evaluator, self.services, run)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
-from .context import EngineContext
+from .context import CompletionCheck, EngineContext, StepListener
 from .database import Database
 from .definitions import DefinitionInfo, DefinitionService
 from .errors import NotFound
@@ -43,6 +43,7 @@ class Engine:
         directory: ActorDirectory | None = None,
         authorizer: Authorizer | None = None,
         role_known: Callable[[str], bool] | None = None,
+        label_properties: tuple[str, ...] = (),
     ) -> None:
         database = db if isinstance(db, Database) else Database(db)
         ctx = EngineContext(
@@ -54,6 +55,7 @@ class Engine:
         )
         if role_known is not None:
             ctx.role_known = role_known
+        ctx.label_properties = label_properties
         self.ctx = ctx
         self.db = database
         self.definitions_service = DefinitionService(ctx)
@@ -80,6 +82,14 @@ class Engine:
             return
         with self.db.read() as own:
             yield own
+
+    def add_step_listener(self, listener: StepListener) -> None:
+        """Call ``listener`` after every saved step, inside the step's transaction."""
+        self.ctx.step_listeners.append(listener)
+
+    def add_completion_check(self, check: CompletionCheck) -> None:
+        """Call ``check`` before a user task is completed; it refuses by raising InvalidData."""
+        self.ctx.completion_checks.append(check)
 
     @property
     def services(self) -> ServiceRegistry:

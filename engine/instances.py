@@ -143,6 +143,7 @@ class InstanceService:
             started_at=now,
             updated_at=now,
             audit_seq=0,
+            labels=dict(labels or {}),
         )
         session.add(row)
         session.flush()

@@ -136,6 +136,8 @@ class ProcessInstance(Base):
     timer_lease_owner: Mapped[str | None] = mapped_column(String(100))
     audit_head: Mapped[str | None] = mapped_column(String(64))
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Labels given at start (document type...), copied onto every human task for filtering.
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     started_by: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]

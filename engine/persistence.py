@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, clock
-from .context import EngineContext
+from .context import EngineContext, StepEvent
 from .errors import Conflict, EngineError, ExpressionError, ProcessError
 from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .runtime import ProcessRuntime
@@ -78,6 +78,11 @@ def _new_task_row(
                     raise ProcessError(
                         f"the due date of this step is not a date: {exc}", element_id=element
                     ) from exc
+    if info is not None and ctx.label_properties:
+        labels = {
+            **labels,
+            **{key: info.properties[key] for key in ctx.label_properties if key in info.properties},
+        }
     if "instance" in task.task_spec.task_info(task):
         title = f"{title} ({task.task_spec.task_info(task)['instance']})"
     return HumanTask(
@@ -106,7 +111,6 @@ def sync_human_tasks(
     *,
     completed_task_id: str | None = None,
     actor: str | None = None,
-    labels: dict[str, Any] | None = None,
 ) -> list[HumanTask]:
     """Insert rows for newly ready user tasks; cancel rows whose task is gone."""
     now = clock.now()
@@ -121,9 +125,7 @@ def sync_human_tasks(
     ready = runtime.ready_user_tasks()
     ready_ids = {str(task.id) for task in ready}
     created: list[HumanTask] = []
-    row_labels = dict(labels or {})
-    if existing and not row_labels:
-        row_labels = dict(next(iter(existing.values())).labels or {})
+    row_labels = dict(instance.labels or {})
     for task in ready:
         if str(task.id) in existing:
             continue
@@ -173,6 +175,7 @@ def save(
         instance.ended_at = now
         instance.next_timer_at = None
     if seen_version is None:
+        instance.labels = dict(labels or {})
         session.add(instance)
         session.flush()
     try:
@@ -183,7 +186,6 @@ def save(
             runtime,
             completed_task_id=task_id if action == "complete" else None,
             actor=actor,
-            labels=labels,
         )
     except EngineError as exc:
         exc.instance_id = exc.instance_id or instance.id
@@ -192,4 +194,33 @@ def save(
         session, instance, actor=actor, action=action, task_id=task_id, data=data
     )
     session.flush()
+    if ctx.step_listeners:
+        _notify(ctx, session, instance, runtime, action, actor)
     return created
+
+
+def _notify(
+    ctx: EngineContext,
+    session: Session,
+    instance: ProcessInstance,
+    runtime: ProcessRuntime,
+    action: str,
+    actor: str,
+) -> None:
+    rows = session.execute(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))
+        .order_by(HumanTask.created_at)
+    ).scalars()
+    loaded = runtime.loaded
+    event = StepEvent(
+        session=session,
+        instance=instance,
+        loaded=loaded,
+        action=action,
+        actor=actor,
+        open_tasks=[(row, loaded.user_task_by_element(row.spec_id)) for row in rows],
+        data=runtime.data(),
+    )
+    for listener in ctx.step_listeners:
+        listener(event)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, clock, persistence
 from .authorization import Actor, RoleGrant, TaskFacts
-from .context import EngineContext
+from .context import CompletionRequest, EngineContext
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .instances import InstanceService, OpenInstance, _check_data
 from .models import OPEN_STATES, HumanTask, ProcessInstance
@@ -93,6 +93,7 @@ class TaskQuery:
     states: tuple[str, ...] | None = None
     due_before: datetime | None = None
     ids: tuple[str, ...] | None = None
+    labels: tuple[tuple[str, str], ...] = ()
     limit: int = 50
     offset: int = 0
 
@@ -107,6 +108,8 @@ def _base(query: TaskQuery) -> Select[Any]:
         stmt = stmt.where(HumanTask.due_at < query.due_before)
     if query.ids is not None:
         stmt = stmt.where(HumanTask.id.in_(query.ids))
+    for key, value in query.labels:
+        stmt = stmt.where(HumanTask.labels[key].as_string() == value)
     return stmt
 
 
@@ -352,6 +355,17 @@ class TaskService:
         task = opened.runtime.find_task(task_id)
         if str(task.id) not in {str(t.id) for t in opened.runtime.ready_user_tasks()}:
             raise Conflict("the task is no longer waiting for input", task_id=task_id)
+        if self.ctx.completion_checks:
+            request = CompletionRequest(
+                session=session,
+                task=row,
+                info=opened.runtime.loaded.user_task_by_element(row.spec_id),
+                actor=actor,
+                data=submitted,
+                process_data={**task.data, **submitted},
+            )
+            for check in self.ctx.completion_checks:
+                check(request)
         opened.runtime.complete_user_task(task, submitted)
         if row.state == "open":  # implicit claim by an eligible actor
             row.claimed_at, row.claimed_by, row.assignee = clock.now(), actor.id, actor.id

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import workflows.schema  # noqa: F401  (domain tables and migrations join the schema)
 from engine import Database, Engine, StaticDirectory
 from tests.support.databases import DatabaseFactory
 from tests.support.postgres import PostgresServer, start_postgres

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("timer_lease_owner", sa.String(100), nullable=True),
         sa.Column("audit_head", sa.String(64), nullable=True),
         sa.Column("audit_seq", sa.Integer(), nullable=False),
+        sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("started_by", sa.String(100), nullable=False),
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
