@@ -1,0 +1,182 @@
+"""Creating users, checking passwords (argon2) with lock-out, and API tokens for scripts.
+
+Lock-out: after ``MAX_FAILURES`` wrong passwords in a row an account is locked for
+``LOCK_MINUTES``; a correct password resets the counter. Tokens are random 32-byte strings
+shown once; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine import InvalidData, NotFound, clock
+from engine.models import Base
+from workflows.directory import Organisation, RoleAssignment, User, find_user
+from workflows.roles import ROLE_CODES
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidData(f"a password needs at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    reason: str | None  # None on success; else "invalid", "locked", "inactive"
+    locked_until: datetime | None = None
+
+
+def check_login(session: Session, username: str, password: str) -> LoginResult:
+    """Verify a password, counting failures; the caller commits the session."""
+    user = find_user(session, username.strip())
+    now = clock.now()
+    if user is None or user.password_hash is None:
+        _hasher.hash("timing-equaliser")  # do not reveal which usernames exist
+        return LoginResult(None, "invalid")
+    if not user.active:
+        return LoginResult(None, "inactive")
+    if user.locked_until is not None and user.locked_until > now:
+        return LoginResult(None, "locked", user.locked_until)
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            return LoginResult(None, "locked", user.locked_until)
+        return LoginResult(None, "invalid")
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return LoginResult(user, None)
+
+
+def create_user(
+    session: Session,
+    username: str,
+    full_name: str,
+    password: str | None,
+    grants: Iterable[tuple[str, str]] = (),
+    *,
+    email: str | None = None,
+    language: str = "vi",
+) -> User:
+    username = username.strip().lower()
+    if not username or len(username) > 100 or not all(c.isalnum() or c in "._-" for c in username):
+        raise InvalidData("a username uses letters, digits, '.', '_' and '-' only")
+    if find_user(session, username) is not None:
+        raise InvalidData(f"the username '{username}' is taken")
+    user = User(
+        username=username,
+        full_name=full_name.strip() or username,
+        email=email,
+        password_hash=hash_password(password) if password else None,
+        language=language if language in ("vi", "en") else "vi",
+        active=True,
+        failed_logins=0,
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    for role, organisation in grants:
+        grant_role(session, user, role, organisation)
+    return user
+
+
+def grant_role(session: Session, user: User, role: str, organisation: str) -> RoleAssignment:
+    if role not in ROLE_CODES:
+        raise InvalidData(f"'{role}' is not a role")
+    if session.get(Organisation, organisation) is None:
+        raise InvalidData(f"no organisation '{organisation}'")
+    existing = session.execute(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.role == role,
+            RoleAssignment.organisation_code == organisation,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(user_id=user.id, role=role, organisation_code=organisation)
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def revoke_role(session: Session, user: User, role: str, organisation: str) -> None:
+    assignment = session.execute(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.role == role,
+            RoleAssignment.organisation_code == organisation,
+        )
+    ).scalar_one_or_none()
+    if assignment is None:
+        raise NotFound(f"{user.username} does not hold {role} in {organisation}")
+    session.delete(assignment)
+    session.flush()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, user: User, name: str) -> str:
+    """Create an API token; the plain value is returned once and never stored."""
+    token = "lxf_" + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name.strip()[:100] or "script",
+            token_sha256=_digest(token),
+            created_at=clock.now(),
+            revoked=False,
+        )
+    )
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token.startswith("lxf_"):
+        return None
+    row = session.execute(
+        select(ApiToken).where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked.is_(False))
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = clock.now()
+    return user

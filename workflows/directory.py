@@ -1,0 +1,98 @@
+"""Organisations, users and the roles they hold in organisations.
+
+This is the engine's :class:`~engine.authorization.ActorDirectory` for the drafting domain: a
+user holding ``appraiser`` in ``STP`` is offered the appraisal tasks whose lane resolves to
+the Department of Justice. Passwords and API tokens live in :mod:`workflows.accounts`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine import Actor, Database, RoleGrant
+from engine.models import Base
+
+
+class Organisation(Base):
+    """A body that drafts, appraises, examines, adopts or is consulted."""
+
+    __tablename__ = "organisation"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    # province_hdnd, province_ubnd, department, hdnd_committee, office, mttq, commune_*, ...
+    kind: Mapped[str] = mapped_column(String(40))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("organisation.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class RoleAssignment(Base):
+    """User ``user_id`` holds ``role`` in ``organisation_code``."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role", "organisation_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    organisation_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
+
+
+def grants_of(session: Session, user: User) -> frozenset[RoleGrant]:
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.organisation_code).where(
+            RoleAssignment.user_id == user.id
+        )
+    ).all()
+    return frozenset(RoleGrant(role, org) for role, org in rows)
+
+
+def actor_of(session: Session, user: User) -> Actor:
+    grants = grants_of(session, user)
+    return Actor(
+        id=user.username,
+        grants=grants,
+        is_admin=any(grant.role == "admin" for grant in grants),
+        display_name=user.full_name,
+    )
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+class DomainDirectory:
+    """Resolves usernames to engine actors from the user tables (active users only)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, actor_id: str) -> Actor | None:
+        with self.db.read() as session:
+            user = find_user(session, actor_id)
+            if user is None or not user.active:
+                return None
+            return actor_of(session, user)
+
+
+def organisation_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Organisation.code, Organisation.name_vi)).all())

@@ -1,0 +1,128 @@
+"""Which organisation plays which part for a draft, read from the organisation tree.
+
+The models route work with variables such as ``appraisal_org`` and ``hdnd_office_org``. They
+are resolved from the organisation *kinds* under the draft's level (the province, or the
+commune for commune documents), so a province configures its bodies once in the
+organisation table and every document type finds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import InvalidData
+from workflows.directory import Organisation
+
+PROVINCE_KINDS = {
+    "hdnd": "province_hdnd",
+    "ubnd": "province_ubnd",
+    "hdnd_standing": "hdnd_standing",
+    "hdnd_office": "hdnd_office",
+    "ubnd_office": "ubnd_office",
+    "justice": "justice_department",
+    "mttq": "mttq",
+    "committee": "hdnd_committee",
+}
+COMMUNE_KINDS = {
+    "hdnd": "commune_hdnd",
+    "ubnd": "commune_ubnd",
+    "hdnd_standing": "commune_hdnd_standing",
+    "hdnd_office": "commune_office",
+    "ubnd_office": "commune_office",
+    "justice": "commune_justice",
+    "mttq": "commune_mttq",
+    "committee": "commune_hdnd_committee",
+}
+#: Departments a chairperson decision must consult (Decree 187/2025) [V].
+CHAIR_DECISION_CONSULTED_KINDS = (
+    "finance_department",
+    "home_affairs_department",
+    "justice_department",
+    "science_department",
+)
+
+
+@dataclass(frozen=True)
+class ProcessOrganisations:
+    issuing_body: str
+    appraisal_org: str
+    ubnd_office_org: str
+    hdnd_office_org: str
+    hdnd_standing_org: str
+    mttq_org: str
+    committees: tuple[str, ...]
+    mandatory_consulted: tuple[str, ...]
+
+    def variables(self) -> dict[str, object]:
+        return {
+            "issuing_body": self.issuing_body,
+            "appraisal_org": self.appraisal_org,
+            "ubnd_office_org": self.ubnd_office_org,
+            "hdnd_office_org": self.hdnd_office_org,
+            "hdnd_standing_org": self.hdnd_standing_org,
+            "mttq_org": self.mttq_org,
+            "committees": list(self.committees),
+        }
+
+
+def _descendants(session: Session, root: str) -> list[Organisation]:
+    everything = list(session.execute(select(Organisation).where(Organisation.active)).scalars())
+    children: dict[str | None, list[Organisation]] = {}
+    for org in everything:
+        children.setdefault(org.parent_code, []).append(org)
+    found, stack = [], [root]
+    while stack:
+        for org in children.get(stack.pop(), []):
+            found.append(org)
+            stack.append(org.code)
+    return found
+
+
+def province_code(session: Session) -> str:
+    province = session.execute(
+        select(Organisation.code).where(Organisation.kind == "province")
+    ).scalar_one_or_none()
+    if province is None:
+        raise InvalidData("no organisation of kind 'province' is configured")
+    return province
+
+
+def resolve(session: Session, document_type: str, commune: str | None) -> ProcessOrganisations:
+    """The organisations of a draft of ``document_type`` (in ``commune`` for commune types)."""
+    is_commune = document_type.endswith("_xa")
+    if is_commune:
+        scope = session.get(Organisation, commune) if commune else None
+        if scope is None or scope.kind != "commune":
+            raise InvalidData("a commune document needs the commune it belongs to")
+        kinds = COMMUNE_KINDS
+    else:
+        scope = session.get(Organisation, province_code(session))
+        kinds = PROVINCE_KINDS
+    assert scope is not None  # noqa: S101 - checked above
+    below = _descendants(session, scope.code)
+
+    def one(part: str) -> str:
+        matches = [org.code for org in below if org.kind == kinds[part]]
+        if not matches:
+            raise InvalidData(f"{scope.name_vi}: no organisation of kind '{kinds[part]}'")
+        return sorted(matches)[0]
+
+    issuing = one("hdnd") if document_type.startswith("nq_") else one("ubnd")
+    mandatory: tuple[str, ...] = ()
+    if document_type == "qd_ct_ubnd_tinh":
+        mandatory = tuple(
+            sorted(org.code for org in below if org.kind in CHAIR_DECISION_CONSULTED_KINDS)
+        )
+    return ProcessOrganisations(
+        issuing_body=issuing,
+        appraisal_org=one("justice"),
+        ubnd_office_org=one("ubnd_office"),
+        hdnd_office_org=one("hdnd_office"),
+        hdnd_standing_org=one("hdnd_standing"),
+        mttq_org=one("mttq"),
+        committees=tuple(sorted(o.code for o in below if o.kind == kinds["committee"])),
+        mandatory_consulted=mandatory,
+    )

@@ -1,0 +1,24 @@
+"""The domain's tables join the engine's metadata and Alembic history (branch "workflows")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.schema import register_version_location
+
+# Importing the modules registers their tables on the shared metadata.
+from workflows import (  # noqa: F401
+    accounts,
+    calendar_store,
+    comments,
+    deadlines,
+    directory,
+    dossier,
+    drafts,
+    notifications,
+    plan,
+    registry,
+)
+
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+register_version_location(VERSIONS)
