@@ -1,0 +1,45 @@
+# Lexflow: the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+PORT ?= 5000
+
+.PHONY: demo test setup system-deps lint assets bench clean
+
+## Install everything and run the web app + scheduler on SQLite with the demo province.
+demo: setup assets
+	$(BIN)/lexflow db upgrade
+	$(BIN)/lexflow demo --if-empty
+	$(BIN)/lexflow run --port $(PORT)
+
+## Install everything (PostgreSQL and Chromium included) and run the whole test suite.
+test: system-deps setup assets
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -n 2 --timeout 600
+
+setup: $(PIP_STAMP)
+
+$(PIP_STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(PIP_STAMP)
+
+assets: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json
+	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+system-deps:
+	./.ci/install-system-deps
+
+bench: setup
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache
