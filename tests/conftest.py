@@ -80,3 +80,48 @@ def engine(database: Database, directory: StaticDirectory) -> Engine:
 
 def read_model(name: str) -> bytes:
     return (DATA / name).read_bytes()
+
+
+# Web ------------------------------------------------------------------------------------------
+@pytest.fixture
+def lifecycle(database: Database):
+    """The domain on a fresh database, with the test province seeded (no models deployed)."""
+    from tests.support import province
+    from workflows.lifecycle import Lifecycle
+
+    with database.write() as session:
+        province.seed(session)
+    return Lifecycle(Database(database.url))
+
+
+@pytest.fixture
+def app(lifecycle, tmp_path: Path):
+    from web import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": lifecycle.db.url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "SCHEDULER_ENABLED": False,
+        }
+    )
+    app.extensions["lexflow"] = lifecycle  # share the seeded lifecycle (and its caches)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    """``login_as("cv.sxd")`` signs the test client in (through the real form + CSRF)."""
+    from tests.support.web import sign_in
+
+    def _login(username: str):
+        sign_in(client, username)
+        return client
+
+    return _login

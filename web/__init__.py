@@ -1,1 +1,45 @@
-"""web"""
+"""Lexflow's web application: pages for civil servants and a JSON API for scripts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+
+from web import assets, auth, errors, i18n, security, templating
+from web.config import settings
+from web.extensions import csrf, init_lifecycle
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app; ``config`` overrides settings (tests pass DATABASE_URL, SECRET_KEY...)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings(Path(app.instance_path)))
+    if config:
+        app.config.from_mapping(config)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    init_lifecycle(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    app.before_request(auth.load_current_user)
+
+    from web import api, views
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(auth.bp)
+    views.register(app)
+    api.register(app)
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"user": g.get("user"), "actor": g.get("actor")}
+
+    return app

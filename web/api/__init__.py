@@ -1,0 +1,16 @@
+"""The JSON API under ``/api/v1``: every module here exposing ``bp`` is mounted."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)

@@ -1,0 +1,58 @@
+"""Settings, read from the environment (``LEXFLOW_*``) with safe defaults for a demo.
+
+``LEXFLOW_SECRET_KEY`` signs sessions; when it is not set a random key is generated once and
+kept in the instance folder, so sessions survive restarts of the same installation.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from engine.database import default_database_url
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_path: Path) -> str:
+    configured = os.environ.get("LEXFLOW_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def settings(instance_path: Path) -> dict[str, Any]:
+    """The app configuration; tests pass overrides to ``create_app``."""
+    return {
+        "DATABASE_URL": default_database_url(),
+        "SECRET_KEY": _secret_key(instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("LEXFLOW_SECURE_COOKIES", False),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("LEXFLOW_SESSION_SECONDS", "28800")),
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "SCHEDULER_ENABLED": _flag("LEXFLOW_SCHEDULER", True),
+        "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("LEXFLOW_TIMER_INTERVAL", "30")),
+        "ASSETS_DIR": os.environ.get(
+            "LEXFLOW_ASSETS_DIR", str(Path(__file__).resolve().parent.parent / "node_modules")
+        ),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_SIZE": 25,
+    }

@@ -1,0 +1,123 @@
+"""One place that turns errors into responses: HTML pages for people, JSON for the API.
+
+Engine errors carry a code and context; they map to 403/404/409/422. Anything unexpected
+is logged with its traceback and answered with a plain 500 page: users never see a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import (
+    Conflict,
+    DeploymentError,
+    EngineError,
+    ExpressionError,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    ProcessError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: list[tuple[type[EngineError], int]] = [
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidData, 422),
+    (DeploymentError, 422),
+    (ExpressionError, 422),
+    (ProcessError, 422),
+]
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid_data",
+    500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood"),
+        401: _("Please sign in"),
+        403: _("You may not do this"),
+        404: _("Not found"),
+        405: _("Not allowed here"),
+        409: _("Someone else changed this first"),
+        413: _("The file is too large"),
+        422: _("Please check what you entered"),
+        500: _("Something went wrong on our side"),
+    }
+
+
+def respond(status: int, message: str, code: str | None = None, **extra: Any) -> Response | tuple:
+    code = code or CODES.get(status, "error")
+    if wants_json():
+        body = {
+            "error": code,
+            "message": message,
+            **{k: v for k, v in extra.items() if v is not None},
+        }
+        response = jsonify(body)
+        response.status_code = status
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="lexflow"'
+        return response
+    title = _titles().get(status, _("Error"))
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(EngineError)
+    def engine_error(exc: EngineError) -> Any:
+        status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 422)
+        return respond(status, exc.message, exc.code, **exc.context())
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return respond(
+            400,
+            _("The form expired or was not sent from this site. Reload the page and try again."),
+            "csrf_failed",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        default = _titles().get(status, exc.name)
+        message = (
+            exc.description
+            if isinstance(exc.description, str) and status not in (404, 405, 500)
+            else default
+        )
+        return respond(status, message or default)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return respond(
+            500, _("The error was recorded. Try again; if it persists, tell the administrator.")
+        )

@@ -1,0 +1,81 @@
+"""Vietnamese first, English available; dates as DD/MM/YYYY in Vietnamese time.
+
+Message catalogues are kept as ``.po`` sources in ``web/translations``; they are compiled to
+``.mo`` in the instance folder when the app starts (compiled files are build output, not
+sources, and are not committed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request, session
+from markupsafe import Markup
+
+from engine import clock
+from web.extensions import babel
+from workflows.calendar import VIETNAM_TZ, vietnam_date
+
+SOURCES = Path(__file__).resolve().parent / "translations"
+
+
+def compile_catalogues(target: Path) -> Path:
+    """Compile every ``.po`` newer than its ``.mo`` into ``target``; returns ``target``."""
+    for po_path in SOURCES.glob("*/LC_MESSAGES/*.po"):
+        relative = po_path.relative_to(SOURCES).with_suffix(".mo")
+        mo_path = target / relative
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=relative.parts[0])
+        partial = mo_path.with_suffix(".mo.part")
+        with partial.open("wb") as out:
+            write_mo(out, catalog)
+        partial.replace(mo_path)
+    return target
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in ("vi", "en"):
+        return str(chosen)
+    user = g.get("user")
+    if user is not None and user.language in ("vi", "en"):
+        return str(user.language)
+    return request.accept_languages.best_match(["vi", "en"]) or "vi"
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = vietnam_date(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return clock.as_utc(value).astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def days_left(due: datetime | None) -> int | None:
+    """Calendar days from today (Vietnam) to the due date; negative when overdue."""
+    if due is None:
+        return None
+    return (vietnam_date(due) - vietnam_date(clock.now())).days
+
+
+def init_app(app: Flask) -> None:
+    directory = compile_catalogues(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(directory)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["date_vn"] = format_date
+    app.jinja_env.filters["datetime_vn"] = format_datetime
+    app.jinja_env.globals["days_left"] = days_left
+    app.jinja_env.globals["current_locale"] = select_locale
+    app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>").join((text or "").splitlines())

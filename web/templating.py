@@ -1,0 +1,88 @@
+"""Helpers templates call: display names for roles, stages, types and organisations, nav."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from web.extensions import lifecycle
+from workflows.directory import organisation_names
+from workflows.dossier import item_name
+from workflows.drafts import DOCUMENT_TYPES
+from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE
+
+
+def _vi() -> bool:
+    return str(get_locale() or "vi") == "vi"
+
+
+def role_name(code: str | None) -> str:
+    role = ROLES_BY_CODE.get(code or "")
+    if role is None:
+        return code or "—"
+    return role.name_vi if _vi() else role.name_en
+
+
+def stage_name(code: str | None) -> str:
+    stage = STAGES_BY_CODE.get(code or "")
+    if stage is None:
+        return code or "—"
+    return stage.name_vi if _vi() else stage.name_en
+
+
+def document_type_name(code: str | None) -> str:
+    names = DOCUMENT_TYPES.get(code or "")
+    if names is None:
+        return code or "—"
+    return names[0] if _vi() else names[1]
+
+
+def org_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    names = g.get("_org_names")
+    if names is None:
+        with lifecycle().db.read() as session:
+            names = organisation_names(session)
+        g._org_names = names
+    return names.get(code, code)
+
+
+def dossier_item_name(code: str) -> str:
+    return item_name(code, "vi" if _vi() else "en")
+
+
+def nav_links() -> list[tuple[str, str]]:
+    actor = g.get("actor")
+    if actor is None:
+        return []
+    links = [
+        ("drafts.index", _("Drafts")),
+        ("regulations.index", _("Regulations")),
+        ("plan.index", _("Annual plan")),
+    ]
+    roles = {grant.role for grant in actor.grants}
+    if actor.is_admin or "process_owner" in roles:
+        links.append(("models.index", _("Process models")))
+    if actor.is_admin:
+        links.append(("admin.index", _("Administration")))
+    return [
+        (endpoint, label) for endpoint, label in links if endpoint in current_app.view_functions
+    ]
+
+
+def reject_keys(mapping: dict[str, str], *keys: str) -> dict[str, str]:
+    return {key: value for key, value in mapping.items() if key not in keys}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["reject_keys"] = reject_keys
+    app.jinja_env.globals.update(
+        role_name=role_name,
+        stage_name=stage_name,
+        document_type_name=document_type_name,
+        org_name=org_name,
+        dossier_item_name=dossier_item_name,
+        nav_links=nav_links,
+    )

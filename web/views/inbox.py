@@ -1,0 +1,166 @@
+"""The task inbox: my tasks, tasks offered to my roles, and my organisation's (for heads).
+
+Every list is a query over the human-task projection (never a workflow), filtered by labels
+(document type, stage, lead agency) and due date, sorted soonest-due first, paged; the tab
+badges are counts capped at 1000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from werkzeug.exceptions import BadRequest
+
+from engine import Actor, RoleGrant, TaskQuery, clock
+from engine.tasks import TaskInfo
+from web.auth import current_actor, login_required
+from web.extensions import lifecycle
+from workflows.calendar import end_of_day, vietnam_date
+from workflows.drafts import DOCUMENT_TYPES
+from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
+
+bp = Blueprint("inbox", __name__)
+TABS = ("mine", "offered", "organisation")
+NEAR_DAYS = 3  # rows due within this many working days are marked "near due"
+
+
+def supervised_organisations(actor: Actor) -> list[str]:
+    return sorted(
+        {g.organisation for g in actor.grants if g.role in SUPERVISOR_ROLES and g.organisation}
+    )
+
+
+def tab_query(actor: Actor, tab: str) -> TaskQuery | None:
+    if tab == "mine":
+        return TaskQuery(assignee=actor.id)
+    if tab == "offered":
+        grants = tuple(sorted(actor.grants, key=lambda g: (g.role, g.organisation or "")))
+        return TaskQuery(grants=tuple(RoleGrant(g.role, g.organisation) for g in grants))
+    if tab == "organisation":
+        organisations = supervised_organisations(actor)
+        if not organisations:
+            return None
+        return TaskQuery(organisation=organisations[0]) if len(organisations) == 1 else None
+    raise BadRequest(f"unknown tab {tab}")
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    document_type: str | None = None
+    stage: str | None = None
+    lead_agency: str | None = None
+    overdue: bool = False
+    due_within: int | None = None
+    organisation: str | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls) -> InboxFilters:
+        args = request.args
+        document_type = args.get("document_type") or None
+        if document_type and document_type not in DOCUMENT_TYPES:
+            raise BadRequest("unknown document type")
+        stage = args.get("stage") or None
+        if stage and stage not in STAGE_CODES:
+            raise BadRequest("unknown stage")
+        try:
+            due_within = int(args["due_within"]) if args.get("due_within") else None
+            page = max(1, int(args.get("page", "1")))
+        except ValueError as exc:
+            raise BadRequest("page and due_within are whole numbers") from exc
+        if due_within is not None and not 0 <= due_within <= 365:
+            raise BadRequest("due_within is between 0 and 365 working days")
+        return cls(
+            document_type=document_type,
+            stage=stage,
+            lead_agency=(args.get("lead_agency") or None),
+            overdue=args.get("overdue") in ("1", "on", "true"),
+            due_within=due_within,
+            organisation=(args.get("organisation") or None),
+            page=page,
+        )
+
+    def apply(self, query: TaskQuery, page_size: int) -> TaskQuery:
+        labels = tuple(
+            (key, value)
+            for key, value in (
+                ("document_type", self.document_type),
+                ("stage", self.stage),
+                ("lead_agency", self.lead_agency),
+            )
+            if value
+        )
+        due_before: datetime | None = None
+        if self.overdue:
+            due_before = clock.now()
+        elif self.due_within is not None:
+            calendar = lifecycle().calendar()
+            last = calendar.add_working_days(vietnam_date(clock.now()), self.due_within)
+            due_before = end_of_day(last)
+        return replace(
+            query,
+            labels=labels,
+            due_before=due_before,
+            limit=page_size,
+            offset=(self.page - 1) * page_size,
+        )
+
+
+def urgency(task: TaskInfo) -> str:
+    """``overdue``, ``near`` (due within NEAR_DAYS working days) or ``ok``."""
+    if task.due_at is None:
+        return "ok"
+    now = clock.now()
+    if task.due_at < now:
+        return "overdue"
+    calendar = lifecycle().calendar()
+    near_limit = end_of_day(calendar.add_working_days(vietnam_date(now), NEAR_DAYS))
+    return "near" if task.due_at <= near_limit else "ok"
+
+
+@bp.get("/inbox")
+@login_required
+def index() -> Any:
+    actor = current_actor()
+    tab = request.args.get("tab", "mine")
+    if tab not in TABS:
+        raise BadRequest("unknown tab")
+    filters = InboxFilters.from_args()
+    page_size = 25
+    engine = lifecycle().engine
+    organisations = supervised_organisations(actor)
+    counts: dict[str, int | None] = {}
+    for name in TABS:
+        base = _query_for(actor, name, filters.organisation, organisations)
+        counts[name] = engine.count_tasks(filters.apply(base, page_size)) if base else None
+    base = _query_for(actor, tab, filters.organisation, organisations)
+    tasks = engine.tasks(filters.apply(base, page_size + 1)) if base else []
+    has_next = len(tasks) > page_size
+    tasks = tasks[:page_size]
+    template = "inbox_rows.html" if request.headers.get("HX-Request") else "inbox.html"
+    return render_template(
+        template,
+        tab=tab,
+        tasks=tasks,
+        counts=counts,
+        filters=filters,
+        has_next=has_next,
+        urgency={task.id: urgency(task) for task in tasks},
+        organisations=organisations,
+        document_types=DOCUMENT_TYPES,
+        stages=STAGE_CODES,
+    )
+
+
+def _query_for(
+    actor: Actor, tab: str, organisation: str | None, organisations: list[str]
+) -> TaskQuery | None:
+    if tab != "organisation":
+        return tab_query(actor, tab)
+    if not organisations:
+        return None
+    chosen = organisation if organisation in organisations else organisations[0]
+    return TaskQuery(organisation=chosen)
