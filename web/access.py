@@ -1,0 +1,87 @@
+"""Who may see what: the organisation-based visibility rules every page and API call uses.
+
+A civil servant sees a draft (its process instance, tasks, dossier, audit log) when one of
+their organisations is involved in it: the lead agency, the issuing body, or an organisation
+a step of it was routed to; or when they worked one of its steps. Province-wide readers
+(administrators, process owners, inspectors, the HĐND standing committee and the
+chairpersons) see every draft. What a user may *do* is decided by the engine's authorizer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine import Actor
+from engine.models import HumanTask, ProcessInstance
+from workflows.drafts import Draft
+
+PROVINCE_READERS = frozenset(
+    {"admin", "process_owner", "inspector", "hdnd_standing", "ubnd_chair", "hdnd_chair"}
+)
+MODEL_EDITORS = frozenset({"admin", "process_owner"})
+
+
+def organisations_of(actor: Actor) -> frozenset[str]:
+    return frozenset(g.organisation for g in actor.grants if g.organisation)
+
+
+def reads_everything(actor: Actor) -> bool:
+    return actor.is_admin or any(g.role in PROVINCE_READERS for g in actor.grants)
+
+
+def edits_models(actor: Actor) -> bool:
+    return actor.is_admin or any(g.role in MODEL_EDITORS for g in actor.grants)
+
+
+def visible_organisations(actor: Actor) -> frozenset[str] | None:
+    """Organisation codes whose drafts the actor sees; None means every draft."""
+    return None if reads_everything(actor) else organisations_of(actor)
+
+
+def can_view_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    if reads_everything(actor):
+        return True
+    orgs = organisations_of(actor)
+    if instance.organisation in orgs:
+        return True
+    draft = session.execute(
+        select(Draft).where(Draft.code == instance.business_key)
+    ).scalar_one_or_none()
+    if draft is not None and (draft.lead_agency in orgs or draft.issuing_body in orgs):
+        return True
+    involved = session.execute(
+        select(HumanTask.id)
+        .where(
+            HumanTask.instance_id == instance.id,
+            or_(
+                HumanTask.organisation.in_(orgs),
+                HumanTask.assignee == actor.id,
+                HumanTask.completed_by == actor.id,
+            ),
+        )
+        .limit(1)
+    ).first()
+    return involved is not None
+
+
+def can_view_draft(session: Session, actor: Actor, draft: Draft) -> bool:
+    if reads_everything(actor):
+        return True
+    orgs = organisations_of(actor)
+    if draft.lead_agency in orgs or draft.issuing_body in orgs:
+        return True
+    if draft.instance_id is None:
+        return False
+    instance = session.get(ProcessInstance, draft.instance_id)
+    return instance is not None and can_view_instance(session, actor, instance)
+
+
+def can_view_task(session: Session, actor: Actor, task: HumanTask) -> bool:
+    """The task's own people (eligible, assignee, completer, supervisors) and draft readers."""
+    if task.assignee == actor.id or task.completed_by == actor.id:
+        return True
+    if actor.holds(task.role, task.organisation):
+        return True
+    instance = session.get(ProcessInstance, task.instance_id)
+    return instance is not None and can_view_instance(session, actor, instance)
