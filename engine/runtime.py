@@ -157,15 +157,11 @@ class ProcessRuntime:
     def data(self) -> dict[str, Any]:
         """The process variables as of the most recent step."""
         if self.workflow.completed:
-            ends = [
-                task
-                for task in self.workflow.get_tasks(state=TaskState.COMPLETED)
-                if not task.children
-            ]
-            merged: dict[str, Any] = {}
-            for task in ends:
-                merged.update(task.data)
-            return merged
+            # The workflow's own End task holds the data as it finished (multi-instance
+            # children and branches keep older copies).
+            for task in self.workflow.tasks.values():  # top level only, not sub-processes
+                if task.task_spec.name == "End" and task.has_state(TaskState.COMPLETED):
+                    return dict(task.data)
         last = self.workflow.last_task or self.workflow.task_tree
         data = dict(last.data)
         for task in self.ready_user_tasks():

@@ -42,17 +42,19 @@ from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES
 from workflows.services import FOLLOW_UP_TITLE, monitoring_variables, register_services
 
 MODELS = Path(__file__).resolve().parent.parent / "bpmn"
+#: Grounds of the simplified procedure (Art. 50), as ``procedure.dmn`` reads them.
 GROUNDS = (
     "none",
     "emergency",
     "defence",
     "disaster",
     "epidemic",
-    "urgent_practical",
-    "suspend_document",
-    "align_superior",
-    "adjust_duration",
-    "detail_simplified",
+    "urgent_practical_issue",
+    "suspension",
+    "superior_document_alignment",
+    "treaty_alignment",
+    "validity_adjustment",
+    "simplified_detailing",
 )
 #: Minimum calendar days between signing and effect, unless simplified or urgent (Art. 53(1)).
 MIN_DAYS_TO_EFFECT = 10

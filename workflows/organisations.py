@@ -8,7 +8,9 @@ organisation table and every document type finds them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,16 +66,28 @@ class ProcessOrganisations:
             "hdnd_office_org": self.hdnd_office_org,
             "hdnd_standing_org": self.hdnd_standing_org,
             "mttq_org": self.mttq_org,
-            "committees": list(self.committees),
+            "hdnd_committees": list(self.committees),
+            "mandatory_consulted_agencies": list(self.mandatory_consulted),
         }
 
 
-def _descendants(session: Session, root: str) -> list[Organisation]:
-    everything = list(session.execute(select(Organisation).where(Organisation.active)).scalars())
-    children: dict[str | None, list[Organisation]] = {}
-    for org in everything:
+class OrgLike(Protocol):
+    """Anything with the organisation fields resolution reads (a row or plain data)."""
+
+    code: str
+    kind: str
+    name_vi: str
+
+    @property
+    def parent_code(self) -> str | None: ...
+
+
+def _descendants(organisations: Iterable[OrgLike], root: str) -> list[OrgLike]:
+    children: dict[str | None, list[OrgLike]] = {}
+    for org in organisations:
         children.setdefault(org.parent_code, []).append(org)
-    found, stack = [], [root]
+    found: list[OrgLike] = []
+    stack = [root]
     while stack:
         for org in children.get(stack.pop(), []):
             found.append(org)
@@ -81,28 +95,27 @@ def _descendants(session: Session, root: str) -> list[Organisation]:
     return found
 
 
-def province_code(session: Session) -> str:
-    province = session.execute(
-        select(Organisation.code).where(Organisation.kind == "province")
-    ).scalar_one_or_none()
-    if province is None:
-        raise InvalidData("no organisation of kind 'province' is configured")
-    return province
+def resolve_from(
+    organisations: Iterable[OrgLike], document_type: str, commune: str | None
+) -> ProcessOrganisations:
+    """The organisations of a draft of ``document_type`` (in ``commune`` for commune types).
 
-
-def resolve(session: Session, document_type: str, commune: str | None) -> ProcessOrganisations:
-    """The organisations of a draft of ``document_type`` (in ``commune`` for commune types)."""
-    is_commune = document_type.endswith("_xa")
-    if is_commune:
-        scope = session.get(Organisation, commune) if commune else None
+    Pure: works on rows or on plain data (the demo province's tables).
+    """
+    everything = list(organisations)
+    by_code = {org.code: org for org in everything}
+    if document_type.endswith("_xa"):
+        scope = by_code.get(commune or "")
         if scope is None or scope.kind != "commune":
             raise InvalidData("a commune document needs the commune it belongs to")
         kinds = COMMUNE_KINDS
     else:
-        scope = session.get(Organisation, province_code(session))
+        provinces = [org for org in everything if org.kind == "province"]
+        if not provinces:
+            raise InvalidData("no organisation of kind 'province' is configured")
+        scope = provinces[0]
         kinds = PROVINCE_KINDS
-    assert scope is not None  # noqa: S101 - checked above
-    below = _descendants(session, scope.code)
+    below = _descendants(everything, scope.code)
 
     def one(part: str) -> str:
         matches = [org.code for org in below if org.kind == kinds[part]]
@@ -126,3 +139,9 @@ def resolve(session: Session, document_type: str, commune: str | None) -> Proces
         committees=tuple(sorted(o.code for o in below if o.kind == kinds["committee"])),
         mandatory_consulted=mandatory,
     )
+
+
+def resolve(session: Session, document_type: str, commune: str | None) -> ProcessOrganisations:
+    """:func:`resolve_from` over the active organisations in the database."""
+    rows = session.execute(select(Organisation).where(Organisation.active)).scalars()
+    return resolve_from(rows, document_type, commune)
