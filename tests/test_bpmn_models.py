@@ -413,9 +413,9 @@ def test_demo_province_is_consistent() -> None:
         for role, org in user.grants:
             assert role in ROLE_CODES
             assert org is None or org in ORGANISATIONS_BY_CODE
-    assert sorted(PROCESS_ORGS[("qd_ct_ubnd_tinh", None)]["mandatory_consulted_agencies"]) == sorted(
-        CHAIR_MANDATORY_CONSULTED
-    )
+    assert sorted(
+        PROCESS_ORGS[("qd_ct_ubnd_tinh", None)]["mandatory_consulted_agencies"]
+    ) == sorted(CHAIR_MANDATORY_CONSULTED)
     assert set(CHAIR_MANDATORY_CONSULTED) == {"STC", "SNV", "STP", "SKHCN"}
     with pytest.raises(ValueError):
         process_orgs("nq_hdnd_xa")
