@@ -143,10 +143,10 @@ def track_stage(event: StepEvent) -> None:
     procedure = event.data.get("procedure")
     if procedure in ("normal", "simplified"):
         draft.procedure = procedure
-    if event.instance.status == "completed" and draft.status == "active":
+    if event.instance.status == "completed" and draft.status in ("active", "done"):
         draft.status = "done"
         draft.stage = "monitoring" if draft.number else "done"
-    elif event.instance.status == "cancelled" and draft.status == "active":
+    elif draft.status == "dropped" or event.instance.status == "cancelled":
         draft.status = "dropped"
         draft.stage = "dropped"
     draft.updated_at = event.instance.updated_at

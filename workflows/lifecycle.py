@@ -241,6 +241,19 @@ class Lifecycle:
         regulation.monitoring_instance_id = instance.id
         return instance.id
 
+    def dossier_draft(self, session: Session, instance_id: int) -> Draft | None:
+        """The draft whose dossier a process works on: its own, or (monitoring) the one the
+        regulation came from."""
+        draft = self.draft_of(session, instance_id)
+        if draft is not None:
+            return draft
+        regulation = session.execute(
+            select(Regulation).where(Regulation.monitoring_instance_id == instance_id)
+        ).scalar_one_or_none()
+        if regulation is None or regulation.draft_id is None:
+            return None
+        return session.get(Draft, regulation.draft_id)
+
     def draft_of(self, session: Session, instance_id: int) -> Draft | None:
         return session.execute(
             select(Draft).where(Draft.instance_id == instance_id)
@@ -289,7 +302,7 @@ class Lifecycle:
                 task_id=request.task.id,
                 details=[{"field": "effective_on", "message": "before signing"}],
             )
-        simplified = data.get("procedure") == "simplified" or bool(data.get("urgent"))
+        simplified = data.get("procedure") == "simplified" or bool(data.get("urgent_effect"))
         if not simplified and effective < signed + timedelta(days=MIN_DAYS_TO_EFFECT):
             raise InvalidData(
                 "Văn bản có hiệu lực không sớm hơn 10 ngày kể từ ngày ký (Điều 53 khoản 1 "
@@ -299,4 +312,4 @@ class Lifecycle:
             )
 
     def _draft_of_task(self, request: CompletionRequest) -> Draft | None:
-        return self.draft_of(request.session, request.task.instance_id)
+        return self.dossier_draft(request.session, request.task.instance_id)

@@ -162,8 +162,10 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
 
     @services.register("start_monitoring")
     def start_monitoring(call: ServiceCall) -> dict[str, Any]:
-        regulation_id = call.data.get("regulation_id")
-        regulation = call.session.get(reg.Regulation, regulation_id) if regulation_id else None
+        draft = _draft(call)
+        regulation = call.session.execute(
+            select(reg.Regulation).where(reg.Regulation.draft_id == draft.id)
+        ).scalar_one_or_none()
         if regulation is None:
             raise ProcessError("no regulation to monitor", element_id=call.element_id)
         return {"monitoring_instance_id": lifecycle.start_monitoring(call.session, regulation)}
@@ -203,7 +205,10 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
         if outcome not in ("dropped", "done"):
             raise ProcessError("outcome must be 'dropped' or 'done'", element_id=call.element_id)
         draft.status = outcome
-        draft.stage = "dropped" if outcome == "dropped" else draft.stage
+        if outcome == "dropped":
+            draft.stage = "dropped"
+        else:
+            draft.stage = "monitoring" if draft.number else "done"
         return {"outcome": outcome}
 
 
