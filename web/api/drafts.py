@@ -1,0 +1,86 @@
+"""``/drafts``: listing the drafts the caller may see, reading one, registering a new one.
+
+Registering a draft starts its lifecycle process (the process whose id is the document type)
+in the same transaction; ``start_draft`` itself checks that the caller drafts for, or heads,
+the lead agency.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, jsonify
+
+from engine import InvalidData, NotFound
+from web import access
+from web.api import params, serializers
+from web.api.common import api_blueprint, checked_body
+from web.api.schemas import DRAFT_STATUSES
+from web.api.visibility import draft_or_404
+from web.auth import current_actor
+from web.extensions import lifecycle
+from workflows.drafts import DOCUMENT_TYPES, DraftFilter, list_drafts
+from workflows.roles import STAGE_CODES
+
+bp = api_blueprint("drafts", __name__)
+OPTIONAL_FIELDS = (
+    "plan_year",
+    "target_session",
+    "ground",
+    "legal_basis",
+    "summary",
+    "commune",
+    "consulted_agencies",
+)
+
+
+@bp.get("/drafts")
+def index() -> Response:
+    page = params.page()
+    flt = DraftFilter(
+        text=params.text("text"),
+        document_type=params.choice("document_type", DOCUMENT_TYPES),
+        stage=params.choice("stage", STAGE_CODES),
+        status=params.choice("status", DRAFT_STATUSES),
+        lead_agency=params.text("lead_agency", 40),
+        plan_year=params.integer("plan_year", minimum=2000, maximum=2100),
+        visible_to=access.visible_organisations(current_actor()),
+        worked_by=current_actor().id,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    with lifecycle().db.read() as session:
+        rows, total = list_drafts(session, flt)
+        items = [serializers.draft(row) for row in rows]
+    return jsonify(serializers.page(items, total, page.limit, page.offset))
+
+
+@bp.post("/drafts")
+def create() -> tuple[Response, int]:
+    body = checked_body("DraftCreate")
+    options = {name: body[name] for name in OPTIONAL_FIELDS if body.get(name) is not None}
+    if body.get("target_date"):
+        options["target_date"] = date.fromisoformat(body["target_date"])
+    domain = lifecycle()
+    try:
+        with domain.db.write() as session:
+            row = domain.start_draft(
+                session,
+                current_actor(),
+                title=body["title"],
+                document_type=body["document_type"],
+                lead_agency=body["lead_agency"],
+                **options,
+            )
+            result = serializers.draft(row)
+    except NotFound as exc:  # the document type's process is not deployed yet
+        raise InvalidData(
+            exc.message, details=[{"field": "document_type", "message": exc.message}]
+        ) from exc
+    return jsonify(result), 201
+
+
+@bp.get("/drafts/<int:draft_id>")
+def show(draft_id: int) -> Response:
+    with lifecycle().db.read() as session:
+        return jsonify(serializers.draft(draft_or_404(session, current_actor(), draft_id)))

@@ -1,0 +1,410 @@
+"""The operations of the JSON API: ``paths`` of its OpenAPI 3.1 document, by hand.
+
+One entry per route in :mod:`web.api`, listing every status it can answer. Every
+authenticated operation answers 401; writes accept the ``X-CSRFToken`` header and may answer
+400 when it is missing on a cookie-authenticated request. Paths are relative to the server
+URL ``/api/v1``.
+"""
+
+from __future__ import annotations
+
+from web.api.schemas import DRAFT_STATUSES, INSTANCE_STATUSES, Schema, ref
+from workflows.drafts import DOCUMENT_TYPES
+from workflows.roles import STAGE_CODES
+
+FILE_TYPES = [
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+]
+
+
+def query(name: str, schema: Schema, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def path_id(name: str, description: str, *, integer: bool = True) -> Schema:
+    schema: Schema = {"type": "integer", "minimum": 1} if integer else {"type": "string"}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def returns(description: str, schema: Schema) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error(name: str) -> Schema:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def json_body(schema: str) -> Schema:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def operation(
+    operation_id: str,
+    tag: str,
+    summary: str,
+    responses: dict[str, Schema],
+    *,
+    parameters: list[Schema] | None = None,
+    body: Schema | None = None,
+    description: str | None = None,
+    write: bool = False,
+) -> Schema:
+    """An authenticated operation: 401 always; writes also take the CSRF header (400)."""
+    params = list(parameters or [])
+    answers = dict(responses)
+    if write:
+        params.append({"$ref": "#/components/parameters/CsrfToken"})
+        answers.setdefault("400", error("BadRequest"))
+    if any(p.get("in") == "query" for p in params):
+        answers.setdefault("400", error("BadRequest"))
+    answers["401"] = error("Unauthorized")
+    result: Schema = {
+        "operationId": operation_id,
+        "tags": [tag],
+        "summary": summary,
+        "parameters": params,
+        "responses": dict(sorted(answers.items())),
+    }
+    if description:
+        result["description"] = description
+    if body is not None:
+        result["requestBody"] = body
+    return result
+
+
+PAGE = [
+    query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Page size."),
+    query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Items to skip."),
+]
+INSTANCE_ID = path_id("instance_id", "Process instance id.")
+TASK_ID = path_id("task_id", "Task id (a UUID).", integer=False)
+DRAFT_ID = path_id("draft_id", "Draft id.")
+
+
+def task_action(name: str, summary: str, body: Schema | None, extra: dict[str, Schema]) -> Schema:
+    return operation(
+        name,
+        "tasks",
+        summary,
+        {
+            "200": returns("The task after the action.", ref("Task")),
+            "403": error("Forbidden"),
+            "404": error("NotFound"),
+            "409": error("Conflict"),
+            **extra,
+        },
+        parameters=[TASK_ID],
+        body=body,
+        write=True,
+    )
+
+
+# Paths ----------------------------------------------------------------------------------------
+PATHS: dict[str, Schema] = {
+    "/openapi.json": {
+        "get": {
+            "operationId": "getOpenApi",
+            "tags": ["meta"],
+            "summary": "This document.",
+            "security": [],
+            "responses": {"200": returns("The OpenAPI 3.1 document.", {"type": "object"})},
+        }
+    },
+    "/definitions": {
+        "get": operation(
+            "listDefinitions",
+            "definitions",
+            "Deployed definitions (processes, decisions, forms), by key then version.",
+            {"200": returns("Definitions.", {"type": "array", "items": ref("Definition")})},
+            parameters=[
+                query("key", {"type": "string"}, "Only this process/decision/form key."),
+                query("latest", {"type": "boolean"}, "Only the newest version of each key."),
+            ],
+        ),
+        "post": operation(
+            "deployDefinitions",
+            "definitions",
+            "Deploy BPMN/DMN files and JSON form schemas (process owners, administrators).",
+            {
+                "200": returns(
+                    "Nothing new: every file was already deployed with this content.",
+                    {"type": "array", "items": ref("Definition")},
+                ),
+                "201": returns(
+                    "At least one new version was created.",
+                    {"type": "array", "items": ref("Definition")},
+                ),
+                "403": error("Forbidden"),
+                "413": error("TooLarge"),
+                "422": error("InvalidData"),
+            },
+            body={
+                "required": True,
+                "content": {
+                    "multipart/form-data": {"schema": ref("DeployUpload")},
+                    "application/json": {"schema": ref("DeployRequest")},
+                },
+            },
+            write=True,
+            description="A rejected model answers 422 with `element_id`, `line` and "
+            "`details` (one entry per problem).",
+        ),
+    },
+    "/definitions/{definition_id}": {
+        "get": operation(
+            "getDefinition",
+            "definitions",
+            "One deployed definition with its file.",
+            {"200": returns("The definition.", ref("DefinitionDetail")), "404": error("NotFound")},
+            parameters=[path_id("definition_id", "Definition id.")],
+        )
+    },
+    "/instances": {
+        "get": operation(
+            "listInstances",
+            "instances",
+            "Process instances the caller may see, newest first.",
+            {"200": returns("One page.", ref("InstancePage"))},
+            parameters=[
+                query("key", {"type": "string"}, "Process key."),
+                query("status", {"type": "string", "enum": INSTANCE_STATUSES}, "Status."),
+                query("business_key", {"type": "string"}, "Business key (draft code)."),
+                query("organisation", {"type": "string"}, "Owning organisation code."),
+                *PAGE,
+            ],
+        ),
+        "post": operation(
+            "startInstance",
+            "instances",
+            "Start a process directly (process owners, administrators); drafts use /drafts.",
+            {
+                "201": returns("The started instance.", ref("Instance")),
+                "403": error("Forbidden"),
+                "422": error("InvalidData"),
+            },
+            body=json_body("InstanceStart"),
+            write=True,
+        ),
+    },
+    "/instances/{instance_id}": {
+        "get": operation(
+            "getInstance",
+            "instances",
+            "One process instance.",
+            {"200": returns("The instance.", ref("Instance")), "404": error("NotFound")},
+            parameters=[INSTANCE_ID],
+        )
+    },
+    "/instances/{instance_id}/history": {
+        "get": operation(
+            "getInstanceHistory",
+            "instances",
+            "Its human tasks in order (who, when) and its audit log.",
+            {"200": returns("The history.", ref("History")), "404": error("NotFound")},
+            parameters=[INSTANCE_ID],
+        )
+    },
+    "/instances/{instance_id}/diagram": {
+        "get": operation(
+            "getInstanceDiagram",
+            "instances",
+            "The BPMN XML of its definition with the completed and active element ids.",
+            {"200": returns("The diagram.", ref("Diagram")), "404": error("NotFound")},
+            parameters=[INSTANCE_ID],
+        )
+    },
+    "/tasks": {
+        "get": operation(
+            "listTasks",
+            "tasks",
+            "The inbox: my tasks, tasks offered to my roles, or my organisation's.",
+            {
+                "200": returns("One page, soonest due first.", ref("TaskPage")),
+                "403": error("Forbidden"),
+                "404": error("NotFound"),
+            },
+            parameters=[
+                query(
+                    "view",
+                    {
+                        "type": "string",
+                        "enum": ["mine", "offered", "organisation"],
+                        "default": "mine",
+                    },
+                    "mine: claimed by me; offered: open for my roles; organisation: every "
+                    "open task of an organisation I head.",
+                ),
+                query(
+                    "organisation",
+                    {"type": "string"},
+                    "With view=organisation: which of the organisations I head.",
+                ),
+                query(
+                    "document_type",
+                    {"type": "string", "enum": sorted(DOCUMENT_TYPES)},
+                    "Document type label.",
+                ),
+                query("stage", {"type": "string", "enum": list(STAGE_CODES)}, "Stage label."),
+                query("lead_agency", {"type": "string"}, "Lead agency label."),
+                query("overdue", {"type": "boolean"}, "Only tasks past their due date."),
+                query(
+                    "due_within",
+                    {"type": "integer", "minimum": 0, "maximum": 365},
+                    "Only tasks due within this many working days.",
+                ),
+                query(
+                    "instance_id",
+                    {"type": "integer", "minimum": 1},
+                    "The open tasks of one instance I may see (instead of a view).",
+                ),
+                *PAGE,
+            ],
+        )
+    },
+    "/tasks/{task_id}": {
+        "get": operation(
+            "getTask",
+            "tasks",
+            "One task with its form and required dossier items.",
+            {"200": returns("The task.", ref("TaskDetail")), "404": error("NotFound")},
+            parameters=[TASK_ID],
+        )
+    },
+    "/tasks/{task_id}/claim": {
+        "post": task_action("claimTask", "Take an open task (409 if someone was faster).", None, {})
+    },
+    "/tasks/{task_id}/unclaim": {
+        "post": task_action("unclaimTask", "Give a claimed task back.", None, {})
+    },
+    "/tasks/{task_id}/assign": {
+        "post": task_action(
+            "assignTask",
+            "Assign a task to a user (its assignee or a supervisor).",
+            json_body("AssignRequest"),
+            {"422": error("InvalidData")},
+        )
+    },
+    "/tasks/{task_id}/complete": {
+        "post": task_action(
+            "completeTask",
+            "Submit a task's form; 422 names the invalid fields or the missing dossier items.",
+            {
+                "required": False,
+                "content": {"application/json": {"schema": ref("CompleteRequest")}},
+            },
+            {"422": error("InvalidData")},
+        )
+    },
+    "/drafts": {
+        "get": operation(
+            "listDrafts",
+            "drafts",
+            "Drafts the caller may see, most recently updated first.",
+            {"200": returns("One page.", ref("DraftPage"))},
+            parameters=[
+                query("text", {"type": "string", "maxLength": 200}, "In the title or code."),
+                query(
+                    "document_type",
+                    {"type": "string", "enum": sorted(DOCUMENT_TYPES)},
+                    "Document type.",
+                ),
+                query("stage", {"type": "string", "enum": list(STAGE_CODES)}, "Stage."),
+                query("status", {"type": "string", "enum": DRAFT_STATUSES}, "Status."),
+                query("lead_agency", {"type": "string"}, "Lead agency code."),
+                query(
+                    "plan_year", {"type": "integer", "minimum": 2000, "maximum": 2100}, "Plan year."
+                ),
+                *PAGE,
+            ],
+        ),
+        "post": operation(
+            "createDraft",
+            "drafts",
+            "Register a draft and start its process (drafters and heads of the lead agency).",
+            {
+                "201": returns("The new draft.", ref("Draft")),
+                "403": error("Forbidden"),
+                "422": error("InvalidData"),
+            },
+            body=json_body("DraftCreate"),
+            write=True,
+        ),
+    },
+    "/drafts/{draft_id}": {
+        "get": operation(
+            "getDraft",
+            "drafts",
+            "One draft.",
+            {"200": returns("The draft.", ref("Draft")), "404": error("NotFound")},
+            parameters=[DRAFT_ID],
+        )
+    },
+    "/drafts/{draft_id}/documents": {
+        "get": operation(
+            "listDocuments",
+            "drafts",
+            "Every version of every dossier item, newest first.",
+            {
+                "200": returns("Versions.", {"type": "array", "items": ref("DocumentVersion")}),
+                "404": error("NotFound"),
+            },
+            parameters=[DRAFT_ID],
+        ),
+        "post": operation(
+            "uploadDocument",
+            "drafts",
+            "Add a version of a dossier item (PDF, DOCX or ODT; whoever may work an open "
+            "task of the draft).",
+            {
+                "201": returns("The stored version.", ref("DocumentVersion")),
+                "403": error("Forbidden"),
+                "404": error("NotFound"),
+                "413": error("TooLarge"),
+                "422": error("InvalidData"),
+            },
+            parameters=[DRAFT_ID],
+            body={
+                "required": True,
+                "content": {"multipart/form-data": {"schema": ref("DocumentUpload")}},
+            },
+            write=True,
+        ),
+    },
+    "/drafts/{draft_id}/documents/{version_id}/download": {
+        "get": operation(
+            "downloadDocument",
+            "drafts",
+            "The file of one version, as an attachment.",
+            {
+                "200": {
+                    "description": "The file.",
+                    "headers": {
+                        "Content-Disposition": {
+                            "description": "attachment; filename=...",
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": {
+                        t: {"schema": {"type": "string", "contentMediaType": t}} for t in FILE_TYPES
+                    },
+                },
+                "404": error("NotFound"),
+            },
+            parameters=[DRAFT_ID, path_id("version_id", "Document version id.")],
+        )
+    },
+}

@@ -1,0 +1,108 @@
+"""``/tasks``: the inbox for scripts, and claim / unclaim / assign / complete.
+
+Listing reuses the inbox's own query building (:mod:`web.views.inbox`), so a script sees
+exactly what the page shows. Actions go straight to the engine, whose authorizer decides
+(403), whose optimistic lock turns a lost race into 409 and whose form and dossier checks
+turn bad input into 422.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from engine import Actor, Forbidden, TaskInfo, TaskQuery
+from engine.models import OPEN_STATES
+from web.api import params, serializers
+from web.api.common import api_blueprint, checked_body
+from web.api.visibility import instance_or_404, task_or_404
+from web.auth import current_actor
+from web.extensions import lifecycle
+from web.views.inbox import TABS, InboxFilters, supervised_organisations, tab_query
+
+bp = api_blueprint("tasks", __name__)
+
+
+@bp.get("/tasks")
+def index() -> Response:
+    params.boolean("overdue")  # strictly checked here; InboxFilters reads them leniently
+    params.integer("due_within", minimum=0, maximum=365)
+    page = params.page()
+    base = _base_query(current_actor())
+    query = replace(
+        InboxFilters.from_args().apply(base, page.limit), limit=page.limit, offset=page.offset
+    )
+    engine = lifecycle().engine
+    items = [serializers.task(task) for task in engine.tasks(query)]
+    return jsonify(serializers.page(items, engine.count_tasks(query), page.limit, page.offset))
+
+
+def _base_query(caller: Actor) -> TaskQuery:
+    """The view's query: mine, offered, an organisation's, or one instance's open tasks."""
+    view = params.choice("view", TABS)
+    organisation = params.text("organisation", 40)
+    instance_id = params.integer("instance_id", minimum=1)
+    if instance_id is not None:
+        if view is not None or organisation is not None:
+            raise BadRequest("instance_id replaces view and organisation; send only one")
+        with lifecycle().db.read() as session:
+            instance_or_404(session, caller, instance_id)
+        return TaskQuery(instance_id=instance_id, states=OPEN_STATES)
+    view = view or "mine"
+    if view != "organisation":
+        if organisation is not None:
+            raise BadRequest("organisation is only used with view=organisation")
+        base = tab_query(caller, view)
+        assert base is not None  # noqa: S101 - mine and offered always have a query
+        return base
+    return TaskQuery(organisation=_supervised(caller, organisation))
+
+
+def _supervised(caller: Actor, organisation: str | None) -> str:
+    """The organisation whose open work the caller heads (administrators: any they name)."""
+    headed = supervised_organisations(caller)
+    if organisation is not None:
+        if caller.is_admin or organisation in headed:
+            return organisation
+        raise Forbidden(f"{caller.id} does not head {organisation}")
+    if len(headed) == 1:
+        return headed[0]
+    if not headed and not caller.is_admin:
+        raise Forbidden(f"{caller.id} heads no organisation")
+    raise BadRequest("name the organisation: organisation=" + (" or ".join(headed) or "<code>"))
+
+
+@bp.get("/tasks/<task_id>")
+def show(task_id: str) -> Response:
+    engine = lifecycle().engine
+    with lifecycle().db.read() as session:
+        row = task_or_404(session, current_actor(), task_id)
+        step = engine.user_task_info(task_id, session=session)
+        return jsonify(serializers.task_detail(TaskInfo.of(row), step))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    return jsonify(serializers.task(lifecycle().engine.claim(task_id, current_actor())))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    return jsonify(serializers.task(lifecycle().engine.unclaim(task_id, current_actor())))
+
+
+@bp.post("/tasks/<task_id>/assign")
+def assign(task_id: str) -> Response:
+    body = checked_body("AssignRequest")
+    info = lifecycle().engine.assign(task_id, current_actor(), body["assignee"])
+    return jsonify(serializers.task(info))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str) -> Response:
+    """Submit the form ``{"data": {...}}`` (an empty body submits no fields)."""
+    body = checked_body("CompleteRequest") if request.content_length else {}
+    info = lifecycle().engine.complete(task_id, current_actor(), body.get("data") or {})
+    return jsonify(serializers.task(info))
