@@ -100,6 +100,8 @@ class TaskQuery:
 
 def _base(query: TaskQuery) -> Select[Any]:
     stmt = select(HumanTask)
+    if query.instance_id is not None:
+        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
     if query.process_key:
         stmt = stmt.where(HumanTask.process_key == query.process_key)
     if query.element_id:
@@ -137,8 +139,6 @@ def _branches(query: TaskQuery) -> list[Select[Any]]:
             stmt = stmt.where(HumanTask.state.in_(query.states))
     else:
         stmt = stmt.where(HumanTask.state.in_(query.states or OPEN_STATES))
-    if query.instance_id is not None:
-        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
     return [stmt]
 
 
@@ -155,7 +155,7 @@ class TaskService:
         branches = _branches(query)
         if not branches:
             return []
-        if query.instance_id is not None:
+        if query.instance_id is not None and len(branches) == 1:
             order = (HumanTask.created_at, HumanTask.id)
             rows = session.execute(branches[0].order_by(*order).limit(limit).offset(offset))
             return [TaskInfo.of(row) for row in rows.scalars()]

@@ -9,7 +9,7 @@ chairpersons) see every draft. What a user may *do* is decided by the engine's a
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine import Actor
@@ -63,6 +63,28 @@ def can_view_instance(session: Session, actor: Actor, instance: ProcessInstance)
         .limit(1)
     ).first()
     return involved is not None
+
+
+def visible_instances(actor: Actor) -> ColumnElement[bool]:
+    """:func:`can_view_instance` as a WHERE clause, for lists paged in the database."""
+    if reads_everything(actor):
+        return true()
+    orgs = sorted(organisations_of(actor))
+    drafts = select(Draft.code).where(
+        or_(Draft.lead_agency.in_(orgs), Draft.issuing_body.in_(orgs))
+    )
+    worked = select(HumanTask.instance_id).where(
+        or_(
+            HumanTask.organisation.in_(orgs),
+            HumanTask.assignee == actor.id,
+            HumanTask.completed_by == actor.id,
+        )
+    )
+    return or_(
+        ProcessInstance.organisation.in_(orgs),
+        ProcessInstance.business_key.in_(drafts),
+        ProcessInstance.id.in_(worked),
+    )
 
 
 def can_view_draft(session: Session, actor: Actor, draft: Draft) -> bool:

@@ -56,7 +56,7 @@ class Draft(Base):
     follows_regulation_id: Mapped[int | None] = mapped_column(ForeignKey("regulation.id"))
     follow_up_kind: Mapped[str | None] = mapped_column(String(20))
     rules_as_of: Mapped[date] = mapped_column(Date)
-    number: Mapped[str | None] = mapped_column(String(60), unique=True)
+    number: Mapped[str | None] = mapped_column(String(60))  # unique per issuing body
     signed_on: Mapped[date | None] = mapped_column(Date)
     published_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date | None] = mapped_column(Date)
@@ -82,6 +82,7 @@ class DraftFilter:
     lead_agency: str | None = None
     plan_year: int | None = None
     visible_to: frozenset[str] | None = None  # organisation codes; None = everything
+    worked_by: str | None = None  # with visible_to: also drafts whose steps this user worked
     limit: int = 50
     offset: int = 0
 
@@ -102,13 +103,17 @@ def list_drafts(session: Session, flt: DraftFilter) -> tuple[list[Draft], int]:
     if flt.plan_year:
         query = query.where(Draft.plan_year == flt.plan_year)
     if flt.visible_to is not None:
+        involved = [HumanTask.organisation.in_(flt.visible_to)]
+        if flt.worked_by:
+            involved += [
+                HumanTask.assignee == flt.worked_by,
+                HumanTask.completed_by == flt.worked_by,
+            ]
         query = query.where(
             or_(
                 Draft.lead_agency.in_(flt.visible_to),
                 Draft.issuing_body.in_(flt.visible_to),
-                Draft.instance_id.in_(
-                    select(HumanTask.instance_id).where(HumanTask.organisation.in_(flt.visible_to))
-                ),
+                Draft.instance_id.in_(select(HumanTask.instance_id).where(or_(*involved))),
             )
         )
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()

@@ -68,9 +68,9 @@ class DomainAuthorizer(Authorizer):
     def refuse_start(self, actor: Actor, process_key: str) -> str | None:
         if actor.is_admin or actor.id == SYSTEM.id:
             return None
-        if any(g.role in ("drafter", "agency_head") for g in actor.grants):
-            return None
-        return "only drafters and heads of agencies start drafts"
+        if any(g.role in ("drafter", "agency_head", "process_owner") for g in actor.grants):
+            return None  # start_draft still limits drafts to the lead agency's people
+        return "only drafters, heads of agencies and process owners start processes"
 
 
 def model_files(directory: Path = MODELS) -> dict[str, bytes]:
@@ -232,7 +232,7 @@ class Lifecycle:
         instance = self.engine.start(
             "regulation_monitoring",
             actor=SYSTEM,
-            business_key=regulation.number,
+            business_key=f"REG-{regulation.id}",
             data=data,
             organisation=data["lead_agency"],
             labels={"document_type": regulation.document_type, "regulation": regulation.number},

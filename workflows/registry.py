@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, func, or_, select
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import InvalidData, clock
@@ -29,9 +29,11 @@ FOLLOW_UP_STATUS = {
 
 class Regulation(Base):
     __tablename__ = "regulation"
+    # Numbers restart per issuing body (each commune has its own 01/2026/NQ-HĐND).
+    __table_args__ = (UniqueConstraint("issuing_body", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    number: Mapped[str] = mapped_column(String(60), unique=True)
+    number: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(500))
     document_type: Mapped[str] = mapped_column(String(40), index=True)
     issuing_body: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
@@ -115,8 +117,11 @@ def register(
 ) -> Regulation:
     if effective_on < signed_on:
         raise InvalidData("a regulation cannot take effect before it is signed")
-    if session.execute(select(Regulation.id).where(Regulation.number == number)).first():
-        raise InvalidData(f"a regulation numbered {number} is already registered")
+    taken = select(Regulation.id).where(
+        Regulation.number == number, Regulation.issuing_body == issuing_body
+    )
+    if session.execute(taken).first():
+        raise InvalidData(f"{issuing_body} already has a regulation numbered {number}")
     row = Regulation(
         number=number,
         title=title,

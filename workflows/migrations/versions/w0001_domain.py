@@ -191,7 +191,9 @@ def upgrade() -> None:
             name=op.f("fk_regulation_monitoring_instance_id_process_instance"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_regulation")),
-        sa.UniqueConstraint("number", name=op.f("uq_regulation_number")),
+        sa.UniqueConstraint(
+            "issuing_body", "number", name=op.f("uq_regulation_issuing_body_number")
+        ),
     )
     op.create_index(
         op.f("ix_regulation_document_type"), "regulation", ["document_type"], unique=False
@@ -250,7 +252,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_draft")),
         sa.UniqueConstraint("code", name=op.f("uq_draft_code")),
-        sa.UniqueConstraint("number", name=op.f("uq_draft_number")),
     )
     op.create_index(op.f("ix_draft_document_type"), "draft", ["document_type"], unique=False)
     op.create_index(op.f("ix_draft_lead_agency"), "draft", ["lead_agency"], unique=False)
