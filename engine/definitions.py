@@ -34,6 +34,8 @@ from .xmlsafety import BPMN_NS, SPIFF_NS, ParsedDocument, line_of, parse_model
 
 MAX_RESOURCE_BYTES = 256 * 1024
 MAX_FILES = 50
+MAX_KEY = 200  # definition.key
+MAX_FILENAME = 300  # definition.filename
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class _Bundle:
 
     # Reading files ------------------------------------------------------------------------
     def add_upload(self, filename: str, raw: bytes) -> None:
+        if not filename or len(filename) > MAX_FILENAME:
+            raise DeploymentError(f"a file name must have 1 to {MAX_FILENAME} characters")
         if filename.lower().endswith(".json"):
             self._add_resource(filename, raw)
             self.uploaded_resources[filename] = raw
@@ -209,8 +213,16 @@ class _Bundle:
             if document.kind != "bpmn":
                 continue
             for process in document.root.iter(f"{{{BPMN_NS}}}process"):
-                if process.get("isExecutable", "true") == "true":
-                    result.append((process.get("id"), document, process.get("name")))
+                if process.get("isExecutable", "true") != "true":
+                    continue
+                process_id = process.get("id") or ""
+                if not process_id or len(process_id) > MAX_KEY:
+                    raise DeploymentError(
+                        f"{document.filename}: a process id must have 1 to {MAX_KEY} characters",
+                        element_id=process_id[:80] or None,
+                        line=process.sourceline,
+                    )
+                result.append((process_id, document, process.get("name")))
         return result
 
     def build(self, process_id: str) -> tuple[Any, dict[str, Any]]:
@@ -458,7 +470,12 @@ def _decision_element(document: ParsedDocument) -> etree._Element:
 
 
 def _decision_id(document: ParsedDocument) -> str:
-    return str(_decision_element(document).get("id"))
+    decision_id = str(_decision_element(document).get("id"))
+    if len(decision_id) > MAX_KEY:
+        raise DeploymentError(
+            f"{document.filename}: a decision id has at most {MAX_KEY} characters"
+        )
+    return decision_id
 
 
 def _decision_name(document: ParsedDocument) -> str | None:

@@ -280,3 +280,12 @@ def test_dmn_is_deployed_and_used_by_a_business_rule_task(engine: Engine) -> Non
     normal = engine.start("choose_procedure", actor=engine.actor("an"), data={"ground": "plan"})
     assert engine.instance_data(urgent.id)["procedure"] == "simplified"
     assert engine.instance_data(normal.id)["procedure"] == "normal"
+
+
+def test_over_long_ids_and_file_names_are_refused(engine: Engine) -> None:
+    long_id = "p" * 201
+    with pytest.raises(DeploymentError, match="process id"):
+        engine.deploy({"p.bpmn": _minimal(process_id=long_id)}, "owner")
+    with pytest.raises(DeploymentError, match="file name"):
+        engine.deploy({"x" * 301 + ".bpmn": _minimal()}, "owner")
+    assert engine.definitions() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.province import PASSWORD
@@ -14,7 +15,7 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """A CSRF token for this client's session, read from a rendered form."""
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)  # /login redirects a signed-in client
     match = _TOKEN.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path} (status {page.status_code})"
     return match.group(1)
@@ -27,6 +28,14 @@ def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> Non
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
     assert response.status_code == 302, f"sign-in of {username} failed: {response.status_code}"
+
+
+def signed_in(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A client of its own signed in as ``username``, in English (untranslated msgids)."""
+    client = app.test_client()
+    sign_in(client, username, password)
+    client.post("/language/en", data={"csrf_token": csrf_token(client, "/inbox")})
+    return client
 
 
 def post_form(

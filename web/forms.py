@@ -1,0 +1,145 @@
+"""Step forms drawn from the JSON Schema a user task names, and parsing what comes back.
+
+The schema beside the model is the single definition of a step's fields: the page renders
+inputs from it, the browser gets the same constraints (required, min/max, enum), and the
+engine validates the submitted data against it again (the browser is never trusted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+#: Submit buttons carry the decision; these fields are never rendered as inputs.
+DECISION_FIELD = "decision"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str  # text | textarea | select | checkbox | integer | number | date | list
+    required: bool = False
+    description: str | None = None
+    choices: tuple[Choice, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    default: Any = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def _choices(prop: dict[str, Any]) -> tuple[Choice, ...]:
+    if "enum" in prop:
+        names = prop.get("x-enumTitles") or prop.get("x-enumNames") or prop.get("enumNames") or []
+        return tuple(
+            Choice(str(value), str(names[i]) if i < len(names) else str(value))
+            for i, value in enumerate(prop["enum"])
+        )
+    options = prop.get("oneOf") or prop.get("anyOf") or []
+    if options and all("const" in option for option in options):
+        return tuple(Choice(str(o["const"]), str(o.get("title", o["const"]))) for o in options)
+    return ()
+
+
+def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
+    """Input fields for a schema's top-level properties (decision buttons excluded)."""
+    if not schema:
+        return []
+    required = set(schema.get("required") or [])
+    result = []
+    for name, prop in (schema.get("properties") or {}).items():
+        if name == DECISION_FIELD or not isinstance(prop, dict):
+            continue
+        kind_of = prop.get("type")
+        choices = _choices(prop)
+        if choices:
+            kind = "select"
+        elif kind_of == "boolean":
+            kind = "checkbox"
+        elif kind_of == "integer":
+            kind = "integer"
+        elif kind_of == "number":
+            kind = "number"
+        elif kind_of == "array":
+            kind = "list"
+            choices = _choices(prop.get("items") or {})
+        elif prop.get("format") == "date":
+            kind = "date"
+        elif (prop.get("maxLength") or 0) > 200 or prop.get("x-widget") == "textarea":
+            kind = "textarea"
+        else:
+            kind = "text"
+        result.append(
+            FormField(
+                name=name,
+                label=str(prop.get("title") or name),
+                kind=kind,
+                required=name in required,
+                description=prop.get("description"),
+                choices=choices,
+                minimum=prop.get("minimum"),
+                maximum=prop.get("maximum"),
+                min_length=prop.get("minLength"),
+                max_length=prop.get("maxLength"),
+                default=prop.get("default"),
+            )
+        )
+    return result
+
+
+def decision_choices(schema: dict[str, Any] | None) -> tuple[Choice, ...]:
+    """The values of the schema's ``decision`` property (rendered as submit buttons)."""
+    prop = ((schema or {}).get("properties") or {}).get(DECISION_FIELD)
+    return _choices(prop) if isinstance(prop, dict) else ()
+
+
+def parse_submission(schema: dict[str, Any] | None, form: MultiDict[str, str]) -> dict[str, Any]:
+    """Typed data from a posted form: only the schema's properties, empty fields left out.
+
+    Values that do not convert (``"abc"`` for an integer) are passed through as text so the
+    engine's schema validation reports them with the field name.
+    """
+    if not schema:
+        return {}
+    data: dict[str, Any] = {}
+    properties = schema.get("properties") or {}
+    for name, prop in properties.items():
+        if not isinstance(prop, dict):
+            continue
+        kind = prop.get("type")
+        if kind == "boolean":
+            if name in form:
+                data[name] = form.get(name) in ("on", "true", "1", "yes")
+            continue
+        if kind == "array":
+            values = [v for v in form.getlist(name) if v.strip()]
+            if values:
+                data[name] = values
+            continue
+        raw = form.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        text = raw.strip()
+        if kind == "integer":
+            try:
+                data[name] = int(text)
+            except ValueError:
+                data[name] = text
+        elif kind == "number":
+            try:
+                data[name] = float(text.replace(",", "."))
+            except ValueError:
+                data[name] = text
+        else:
+            data[name] = text
+    return data

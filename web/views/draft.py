@@ -1,0 +1,153 @@
+"""The page of one draft: facts, timeline against the limits, dossier, comments, diagram, audit.
+
+The timeline shows each step's time in working days against its statutory limit, the
+diagrams are the definitions the draft runs on (the document type's process and the stage
+it is in), with completed steps and open ones highlighted by the bpmn-js viewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import Definition, ProcessInstance
+from engine.tasks import TaskInfo
+from web.access import can_view_draft
+from web.auth import current_actor, login_required
+from web.extensions import lifecycle
+from workflows import comments, dossier
+from workflows.calendar import vietnam_date
+from workflows.drafts import Draft
+
+bp = Blueprint("draft", __name__)
+
+
+def _draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None or not can_view_draft(session, current_actor(), draft):
+        abort(404)
+    return draft
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    task: TaskInfo
+    working_days: int | None  # time taken (or so far)
+    limit_days: int | None  # the due date's distance from the start, in working days
+    late: bool
+
+
+def timeline(history: list[TaskInfo], now: datetime) -> list[TimelineRow]:
+    calendar = lifecycle().calendar()
+    rows = []
+    for task in history:
+        start = vietnam_date(task.created_at)
+        end = vietnam_date(task.completed_at or now)
+        taken = calendar.working_days_between(start, end)
+        limit = None
+        if task.due_at is not None:
+            limit = calendar.working_days_between(start, vietnam_date(task.due_at))
+        finished = task.completed_at or now
+        late = bool(task.due_at and finished > task.due_at and task.state != "cancelled")
+        rows.append(TimelineRow(task, taken, limit, late))
+    return rows
+
+
+def called_definitions(session: Session, definition: Definition) -> list[Definition]:
+    """The versions of the processes this definition calls, as deployed with it."""
+    called = (definition.dependencies or {}).get("called") or []
+    result = []
+    for key in called:
+        row = session.execute(
+            select(Definition)
+            .where(
+                Definition.key == key,
+                Definition.kind == "bpmn",
+                Definition.deployed_at <= definition.deployed_at,
+            )
+            .order_by(Definition.version.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if row is not None:
+            result.append(row)
+    return result
+
+
+@bp.get("/drafts/<int:draft_id>")
+@login_required
+def show(draft_id: int) -> Any:
+    life = lifecycle()
+    engine = life.engine
+    with life.db.read() as session:
+        draft = _draft(session, draft_id)
+        instance = session.get(ProcessInstance, draft.instance_id) if draft.instance_id else None
+        history = engine.task_history(instance.id, session=session) if instance else []
+        events = engine.audit_events(instance.id, session=session) if instance else []
+        audit_ok = engine.verify_audit(instance.id, session=session).ok if instance else True
+        versions = dossier.versions(session, draft.id)
+        notes = comments.comments_of(session, draft.id)
+        definition = session.get(Definition, instance.definition_id) if instance else None
+        highlight = engine.completed_elements(instance.id, session=session) if instance else None
+        stages = called_definitions(session, definition) if definition else []
+        active = set(highlight["active"]) if highlight else set()
+        # Show the document type's process, then the stages that ran or are running.
+        touched = set(highlight["completed"]) | active if highlight else set()
+        diagrams = [definition, *stages] if definition else []
+        diagrams = [d for d in diagrams if d is definition or _stage_touched(d, touched)]
+    return render_template(
+        "drafts/show.html",
+        draft=draft,
+        instance=instance,
+        timeline=timeline(history, clock.now()),
+        events=events,
+        audit_ok=audit_ok,
+        versions=versions,
+        notes=notes,
+        diagrams=diagrams,
+        completed=",".join(highlight["completed"]) if highlight else "",
+        active=",".join(highlight["active"]) if highlight else "",
+    )
+
+
+def _stage_touched(definition: Definition, touched: set[str]) -> bool:
+    return any(f'id="{element}"' in definition.xml for element in touched)
+
+
+@bp.get("/drafts/<int:draft_id>/diagrams/<int:definition_id>.bpmn")
+@login_required
+def diagram_xml(draft_id: int, definition_id: int) -> Response:
+    with lifecycle().db.read() as session:
+        draft = _draft(session, draft_id)
+        instance = session.get(ProcessInstance, draft.instance_id) if draft.instance_id else None
+        if instance is None:
+            abort(404)
+        own = session.get(Definition, instance.definition_id)
+        assert own is not None  # noqa: S101 - foreign key
+        allowed = {own.id, *(d.id for d in called_definitions(session, own))}
+        if definition_id not in allowed:
+            abort(404)
+        xml = session.get(Definition, definition_id).xml  # type: ignore[union-attr]
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/drafts/<int:draft_id>/documents/<int:version_id>")
+@login_required
+def download(draft_id: int, version_id: int) -> Response:
+    with lifecycle().db.read() as session:
+        _draft(session, draft_id)
+        version = session.get(dossier.DocumentVersion, version_id)
+        if version is None or version.draft_id != draft_id:
+            abort(404)
+        try:
+            data = dossier.read_file(version)
+        except FileNotFoundError:
+            abort(404, "the stored file is missing")
+        response = Response(data, mimetype=version.content_type)
+        response.headers.set("Content-Disposition", "attachment", filename=version.filename)
+        return response

@@ -1,0 +1,271 @@
+"""The task page: what the step is, its deadline, the dossier, the form, and the actions.
+
+Reading needs the task to be visible to the user (its own people or readers of its draft);
+every action is decided by the engine's authorizer (role, organisation, claim, four-eyes),
+so the page only *offers* what the engine would accept and explains why not otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
+
+from engine import Forbidden, InvalidData, clock
+from engine.models import HumanTask
+from web.access import can_view_task
+from web.auth import current_actor, login_required
+from web.extensions import lifecycle
+from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
+from workflows import comments, dossier
+from workflows.calendar import vietnam_date
+from workflows.directory import RoleAssignment, User
+from workflows.drafts import Draft
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _task_row(session: Any, task_id: str) -> HumanTask:
+    row = session.get(HumanTask, task_id)
+    if row is None or not can_view_task(session, current_actor(), row):
+        abort(404)
+    return row
+
+
+def _draft(session: Any, row: HumanTask) -> Draft | None:
+    return lifecycle().dossier_draft(session, row.instance_id)
+
+
+def _required_items(properties: dict[str, str]) -> list[str]:
+    return [c.strip() for c in properties.get("requiredDocuments", "").split(",") if c.strip()]
+
+
+def _eligible_users(session: Any, row: HumanTask) -> list[tuple[str, str]]:
+    query = (
+        select(User.username, User.full_name)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.active, RoleAssignment.role == row.role)
+        .distinct()
+        .order_by(User.full_name)
+    )
+    if row.organisation:
+        query = query.where(RoleAssignment.organisation_code == row.organisation)
+    return [(username, name) for username, name in session.execute(query).all()]
+
+
+def _working_days_left(due: Any) -> int | None:
+    if due is None:
+        return None
+    calendar = lifecycle().calendar()
+    return calendar.working_days_between(vietnam_date(clock.now()), vietnam_date(due))
+
+
+def _page(
+    task_id: str,
+    *,
+    form_data: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    status: int = 200,
+) -> Any:
+    actor = current_actor()
+    life = lifecycle()
+    engine = life.engine
+    with life.db.read() as session:
+        row = _task_row(session, task_id)
+        draft = _draft(session, row)
+        info = engine.user_task_info(task_id, session=session)
+        properties = dict(info.properties) if info else {}
+        required = _required_items(properties)
+        versions = dossier.versions(session, draft.id) if draft else []
+        present = {v.item_code for v in versions}
+        notes = comments.comments_of(session, draft.id) if draft else []
+        open_now = row.state in ("open", "claimed")
+        refusals = (
+            {
+                action: engine.refusal(task_id, actor, action, session=session)
+                for action in ("claim", "complete", "unclaim")
+            }
+            if open_now
+            else {}
+        )
+        delegates = _eligible_users(session, row) if open_now else []
+        values = dict(form_data or {})
+        if not form_data and open_now:
+            current = engine.task_data(task_id, session=session)
+            values = {
+                f.name: current[f.name]
+                for f in fields_from_schema(info.form_schema if info else None)
+                if f.name in current
+            }
+        history = engine.task_history(row.instance_id, session=session) if draft else []
+    schema = info.form_schema if info else None
+    return render_template(
+        "tasks/show.html",
+        task=row,
+        info=info,
+        properties=properties,
+        draft=draft,
+        fields=fields_from_schema(schema),
+        decisions=decision_choices(schema),
+        values=values,
+        errors=errors or [],
+        required=required,
+        present=present,
+        versions=versions,
+        notes=notes,
+        refusals=refusals,
+        can_work=open_now and refusals.get("complete") is None,
+        delegates=[d for d in delegates if d[0] != row.assignee],
+        working_days_left=_working_days_left(row.due_at),
+        history=history,
+        dossier_items=dossier.DOSSIER_ITEMS,
+    ), status
+
+
+@bp.get("/<task_id>")
+@login_required
+def show(task_id: str) -> Any:
+    return _page(task_id)
+
+
+def _act(task_id: str, action: str) -> Any:
+    actor = current_actor()
+    engine = lifecycle().engine
+    try:
+        if action == "claim":
+            engine.claim(task_id, actor)
+            flash(_("You claimed this task."), "info")
+        elif action == "unclaim":
+            engine.unclaim(task_id, actor)
+            flash(_("The task is back in the shared list."), "info")
+        elif action == "assign":
+            assignee = request.form.get("assignee", "").strip()
+            if not assignee:
+                raise BadRequest(_("Choose a person to delegate to."))
+            engine.assign(task_id, actor, assignee)
+            flash(_("The task was delegated."), "info")
+    except (Forbidden, InvalidData) as exc:
+        flash(exc.message, "error")
+        return _page(task_id, status=403 if isinstance(exc, Forbidden) else 422)
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/<task_id>/claim")
+@login_required
+def claim(task_id: str) -> Any:
+    _ensure_visible(task_id)
+    return _act(task_id, "claim")
+
+
+@bp.post("/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str) -> Any:
+    _ensure_visible(task_id)
+    return _act(task_id, "unclaim")
+
+
+@bp.post("/<task_id>/assign")
+@login_required
+def assign(task_id: str) -> Any:
+    _ensure_visible(task_id)
+    return _act(task_id, "assign")
+
+
+def _ensure_visible(task_id: str) -> None:
+    with lifecycle().db.read() as session:
+        _task_row(session, task_id)
+
+
+@bp.post("/<task_id>/complete")
+@login_required
+def complete(task_id: str) -> Any:
+    actor = current_actor()
+    life = lifecycle()
+    _ensure_visible(task_id)
+    schema = life.engine.task_form(task_id)
+    data = parse_submission(schema, request.form)
+    decision = request.form.get(DECISION_FIELD)
+    if decision:
+        allowed = {choice.value for choice in decision_choices(schema)}
+        if decision not in allowed:
+            raise BadRequest(_("Unknown decision."))
+        data[DECISION_FIELD] = decision
+    try:
+        info = life.engine.complete(task_id, actor, data)
+    except InvalidData as exc:
+        flash(exc.message, "error")
+        details = exc.details if isinstance(exc.details, list) else []
+        return _page(task_id, form_data=data, errors=details, status=422)
+    except Forbidden as exc:
+        flash(exc.message, "error")
+        return _page(task_id, form_data=data, status=403)
+    flash(_("Done: %(title)s", title=info.title), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<task_id>/documents")
+@login_required
+def upload(task_id: str) -> Any:
+    actor = current_actor()
+    life = lifecycle()
+    refusal = life.engine.refusal(task_id, actor, "complete")
+    _ensure_visible(task_id)
+    if refusal is not None:
+        flash(_("You cannot add documents to this step: %(reason)s", reason=refusal), "error")
+        return _page(task_id, status=403)
+    item = request.form.get("item", "")
+    upload_file = request.files.get("file")
+    if upload_file is None or not upload_file.filename:
+        flash(_("Choose a file to upload."), "error")
+        return _page(task_id, status=400)
+    try:
+        with life.db.write() as session:
+            row = _task_row(session, task_id)
+            draft = _draft(session, row)
+            if draft is None:
+                abort(404)
+            version = dossier.add_version(
+                session,
+                draft.id,
+                item,
+                upload_file.filename,
+                upload_file.read(),
+                actor.id,
+                note=request.form.get("note"),
+                task_id=task_id,
+            )
+            flash(
+                _(
+                    "%(item)s: version %(version)s added.",
+                    item=dossier.item_name(item),
+                    version=version.version,
+                ),
+                "info",
+            )
+    except InvalidData as exc:
+        flash(exc.message, "error")
+        return _page(task_id, status=422)
+    return redirect(url_for("tasks.show", task_id=task_id) + "#dossier")
+
+
+@bp.post("/<task_id>/comments")
+@login_required
+def comment(task_id: str) -> Any:
+    actor = current_actor()
+    life = lifecycle()
+    try:
+        with life.db.write() as session:
+            row = _task_row(session, task_id)
+            draft = _draft(session, row)
+            if draft is None:
+                abort(404)
+            comments.add_comment(
+                session, draft.id, actor.id, request.form.get("body", ""), task_id=task_id
+            )
+    except InvalidData as exc:
+        flash(exc.message, "error")
+        return _page(task_id, status=422)
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
