@@ -358,7 +358,27 @@ class DefinitionService:
                     note,
                 )
             )
+        self._link_called_versions(session, results, used)
         return results
+
+    def _link_called_versions(
+        self, session: Session, results: list[DefinitionInfo], used: dict[str, int]
+    ) -> None:
+        """Record which version of each called process a new definition was built with."""
+        ids = {info.key: info.id for info in results if info.kind == "bpmn"}
+        for info in results:
+            if info.kind != "bpmn" or not info.created:
+                continue
+            row = session.get(Definition, info.id)
+            assert row is not None  # noqa: S101 - stored in this transaction
+            called = (row.dependencies or {}).get("called") or []
+            row.dependencies = {
+                **(row.dependencies or {}),
+                "called_ids": {
+                    key: ids.get(key) or used.get(f"bpmn:{key}") for key in called
+                },
+            }
+        session.flush()
 
     def _store(
         self,

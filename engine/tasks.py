@@ -398,16 +398,22 @@ class TaskService:
         validator = jsonschema.Draft202012Validator(schema)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
-            details = [
-                {
-                    "field": ".".join(str(p) for p in error.absolute_path) or None,
-                    "message": error.message,
-                }
-                for error in errors
-            ]
+            details = [detail for error in errors for detail in _form_error_details(error)]
             raise InvalidData(
                 "the form is not valid: "
                 + "; ".join(f"{d['field'] or 'form'}: {d['message']}" for d in details[:5]),
                 task_id=row.id,
                 details=details,
             )
+
+
+def _form_error_details(error: jsonschema.ValidationError) -> list[dict[str, Any]]:
+    """One entry per field: a missing required property is reported on that property."""
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [
+            {"field": ".".join([*path, name]), "message": "this field is required"}
+            for name in missing
+        ]
+    return [{"field": ".".join(path) or None, "message": error.message}]

@@ -91,9 +91,10 @@ class Scenario:
 PATHS = {
     "nq_hdnd_tinh": [("plan", 2), ("drafting", 8), ("consultation", 14), ("appraisal", 50),
                      ("ubnd_review", 58), ("examination", 64), ("adoption", 70),
-                     ("signing", 76), ("monitoring", 170)],
+                     ("signing", 76), ("publication", 92), ("monitoring", 170)],
     "qd_ubnd_tinh": [("plan", 3), ("drafting", 9), ("consultation", 15), ("appraisal", 52),
-                     ("ubnd_review", 60), ("signing", 66), ("monitoring", 160)],
+                     ("ubnd_review", 60), ("signing", 66), ("publication", 84),
+                     ("monitoring", 160)],
     "qd_ct_ubnd_tinh": [("plan", 2), ("drafting", 6), ("consultation", 12), ("appraisal", 30),
                         ("signing", 42), ("monitoring", 140)],
     "nq_hdnd_xa": [("plan", 1), ("drafting", 7), ("consultation", 13), ("appraisal", 50),

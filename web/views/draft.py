@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -60,23 +59,10 @@ def timeline(history: list[TaskInfo], now: datetime) -> list[TimelineRow]:
 
 
 def called_definitions(session: Session, definition: Definition) -> list[Definition]:
-    """The versions of the processes this definition calls, as deployed with it."""
-    called = (definition.dependencies or {}).get("called") or []
-    result = []
-    for key in called:
-        row = session.execute(
-            select(Definition)
-            .where(
-                Definition.key == key,
-                Definition.kind == "bpmn",
-                Definition.deployed_at <= definition.deployed_at,
-            )
-            .order_by(Definition.version.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if row is not None:
-            result.append(row)
-    return result
+    """The versions of the processes this definition calls, as recorded when it was deployed."""
+    called = (definition.dependencies or {}).get("called_ids") or {}
+    rows = [session.get(Definition, called[key]) for key in sorted(called) if called[key]]
+    return [row for row in rows if row is not None]
 
 
 @bp.get("/drafts/<int:draft_id>")
