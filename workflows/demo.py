@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from engine import InvalidData, clock
 from engine.authorization import SYSTEM
+from engine.models import HumanTask
 from engine.tasks import TaskInfo
 from workflows import accounts
 from workflows import demo_province as province
@@ -87,20 +88,22 @@ class Scenario:
     ground: str = "none"
 
 
-# Stages in the order each document type passes them (reaching a later one takes longer).
+# Where each demo draft stops: a stage, or (leading "_") the step whose id ends so, so that
+# every role has work waiting when it signs in. The number is how many days ago it started.
 PATHS = {
-    "nq_hdnd_tinh": [("plan", 2), ("drafting", 8), ("consultation", 14), ("appraisal", 50),
-                     ("ubnd_review", 58), ("examination", 64), ("adoption", 70),
-                     ("signing", 76), ("publication", 92), ("monitoring", 170)],
-    "qd_ubnd_tinh": [("plan", 3), ("drafting", 9), ("consultation", 15), ("appraisal", 52),
-                     ("ubnd_review", 60), ("signing", 66), ("publication", 84),
+    "nq_hdnd_tinh": [("plan", 2), ("_drf_approve", 9), ("_cns_reply", 14), ("_cns_mttq", 16),
+                     ("_apr_check", 48), ("_apr_appraise", 52), ("ubnd_review", 58),
+                     ("_exm_examine", 66), ("_adp_vote", 72), ("_pub_certify", 78),
+                     ("publication", 92), ("monitoring", 170)],
+    "qd_ubnd_tinh": [("plan", 3), ("drafting", 9), ("consultation", 15), ("appraisal", 50),
+                     ("_ubr_record", 62), ("_pub_sign", 68), ("publication", 84),
                      ("monitoring", 160)],
-    "qd_ct_ubnd_tinh": [("plan", 2), ("drafting", 6), ("consultation", 12), ("appraisal", 30),
-                        ("signing", 42), ("monitoring", 140)],
-    "nq_hdnd_xa": [("plan", 1), ("drafting", 7), ("consultation", 13), ("appraisal", 50),
-                   ("examination", 62), ("monitoring", 170)],
+    "qd_ct_ubnd_tinh": [("plan", 2), ("drafting", 6), ("consultation", 12),
+                        ("_apr_appraise", 34), ("signing", 42), ("monitoring", 140)],
+    "nq_hdnd_xa": [("plan", 1), ("drafting", 7), ("consultation", 13), ("_apr_check", 50),
+                   ("_exm_examine", 62), ("monitoring", 170)],
     "qd_ubnd_xa": [("plan", 4), ("drafting", 8), ("consultation", 16), ("appraisal", 48),
-                   ("ubnd_review", 56), ("monitoring", 150)],
+                   ("_ubr_prepare", 56), ("monitoring", 150)],
 }  # fmt: skip
 #: Drafts started long ago that are stuck at a step: their open step is past its deadline.
 OVERDUE = [
@@ -162,6 +165,8 @@ def _until(stage: str, limit: datetime):
     def reached(draft: Draft, tasks: list[TaskInfo]) -> bool:
         if stage == "monitoring":
             return False
+        if stage.startswith("_"):
+            return any(task.element_id.endswith(stage) for task in tasks)
         return order.index(draft.stage) >= order.index(stage) if draft.stage in order else True
 
     return reached
@@ -243,10 +248,27 @@ def _registry(lifecycle: Lifecycle, now: datetime) -> None:
 
 
 def _plan(lifecycle: Lifecycle, drafts: list[Draft], now: datetime) -> int:
-    """Annual plan: every demo draft is a plan item; add items until exactly 8 are behind."""
+    """Annual plan with exactly 8 items behind (the seeds' figure).
+
+    Drafts become plan items; an overdue draft beyond the eighth stays outside the plan (work
+    that arose during the year); if fewer than 8 are overdue, planned items whose drafting
+    should already have started fill the gap.
+    """
     today = vietnam_date(now)
     with lifecycle.db.write() as session:
+        overdue = set(
+            session.execute(
+                select(HumanTask.instance_id).where(
+                    HumanTask.state.in_(("open", "claimed")), HumanTask.due_at < now
+                )
+            ).scalars()
+        )
+        behind = 0
         for draft in drafts:
+            late = draft.instance_id in overdue and draft.status == "active"
+            if late and behind >= BEHIND_TARGET:
+                continue
+            behind += late
             item = PlanItem(
                 year=today.year,
                 title=draft.title,
@@ -263,8 +285,7 @@ def _plan(lifecycle: Lifecycle, drafts: list[Draft], now: datetime) -> int:
             row = session.get(Draft, draft.id)
             assert row is not None  # noqa: S101
             row.plan_item_id = item.id
-        behind = sum(1 for s in plan_status(session, today.year, today) if s.state == "behind")
-        for number in range(max(0, BEHIND_TARGET - behind)):
+        for number in range(BEHIND_TARGET - behind):
             session.add(
                 PlanItem(
                     year=today.year,
