@@ -58,8 +58,7 @@ def _json_safe(data: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(_canonical(data or {}))
 
 
-def append_instance_event(
-    session: Session,
+def instance_event(
     instance: ProcessInstance,
     *,
     actor: str,
@@ -67,15 +66,15 @@ def append_instance_event(
     task_id: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append to the instance's stream and move the head kept on the instance row.
+    """The next event of the instance's chain (not yet added to any session).
 
-    The caller holds the instance's optimistic lock in this transaction, so the chain of an
+    The caller stores it together with the instance's new ``audit_seq``/``audit_head`` in the
+    same versioned update (:func:`engine.persistence.update_instance`), so the chain of an
     instance is extended by one writer at a time.
     """
-    seq = (instance.audit_seq or 0) + 1
-    event = _build(
+    return _build(
         stream=f"instance:{instance.id}",
-        seq=seq,
+        seq=(instance.audit_seq or 0) + 1,
         instance_id=instance.id,
         task_id=task_id,
         actor=actor,
@@ -83,10 +82,6 @@ def append_instance_event(
         data=data,
         prev_hash=instance.audit_head,
     )
-    session.add(event)
-    instance.audit_seq = seq
-    instance.audit_head = event.hash
-    return event
 
 
 def append_stream_event(

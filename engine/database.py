@@ -57,13 +57,17 @@ class Database:
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
-            kwargs["pool_pre_ping"] = True
+            # No pre-ping round trip per transaction: connections are recycled instead.
+            kwargs["pool_recycle"] = 300
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
-        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        # Writes flush explicitly (once per step) instead of before every query.
+        self._write_sessions = sessionmaker(
+            self._write_engine, expire_on_commit=False, autoflush=False
+        )
 
     @property
     def is_sqlite(self) -> bool:

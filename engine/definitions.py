@@ -269,6 +269,7 @@ class DefinitionService:
 
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self._spec_of: dict[int, str] = {}  # definition id -> spec sha256 (immutable)
 
     def deploy(
         self,
@@ -467,14 +468,36 @@ class DefinitionService:
         return [DefinitionInfo.of(row) for row in rows]
 
     def loaded(self, session: Session, definition: Definition) -> LoadedSpec:
-        if definition.spec_sha256 is None:
-            raise NotFound(f"definition {definition.id} ({definition.kind}) is not a process")
-        cached = self.ctx.spec_cache.get(definition.spec_sha256)
+        return self._loaded(session, definition.id, definition.kind, definition.spec_sha256)
+
+    def loaded_by_id(self, session: Session, definition_id: int) -> LoadedSpec:
+        """The parsed spec of a definition, reading only its spec hash (definitions never
+        change, so id -> hash is remembered; the spec itself comes from the spec cache)."""
+        spec_sha = self._spec_of.get(definition_id)
+        if spec_sha is None:
+            found = session.execute(
+                select(Definition.kind, Definition.spec_sha256).where(
+                    Definition.id == definition_id
+                )
+            ).first()
+            if found is None:
+                raise NotFound(f"no definition {definition_id}")
+            if found.spec_sha256 is None:
+                raise NotFound(f"definition {definition_id} ({found.kind}) is not a process")
+            spec_sha = self._spec_of[definition_id] = found.spec_sha256
+        return self._loaded(session, definition_id, "bpmn", spec_sha)
+
+    def _loaded(
+        self, session: Session, definition_id: int, kind: str, spec_sha: str | None
+    ) -> LoadedSpec:
+        if spec_sha is None:
+            raise NotFound(f"definition {definition_id} ({kind}) is not a process")
+        cached = self.ctx.spec_cache.get(spec_sha)
         if cached is not None:
             return cached
-        blob = session.get(SpecBlob, definition.spec_sha256)
+        blob = session.get(SpecBlob, spec_sha)
         if blob is None:
-            raise NotFound(f"the spec of definition {definition.id} is missing")
+            raise NotFound(f"the spec of definition {definition_id} is missing")
         return self.ctx.spec_cache.put(load_blob(self.ctx.serializer, blob.sha256, blob.body))
 
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, persistence
+from . import audit, clock, persistence
 from .authorization import Actor
 from .context import EngineContext
 from .definitions import DefinitionService
 from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .models import Definition, ProcessInstance
+from .models import ProcessInstance
 from .runtime import ProcessRuntime
 from .scripting import RunContext
 from .serialization import STATE_FORMAT
@@ -96,9 +96,7 @@ class InstanceService:
             raise Conflict(
                 f"process instance {instance_id} is {row.status}", instance_id=instance_id
             )
-        definition = session.get(Definition, row.definition_id)
-        assert definition is not None  # noqa: S101 - guaranteed by the foreign key
-        loaded = self.definitions.loaded(session, definition)
+        loaded = self.definitions.loaded_by_id(session, row.definition_id)
         run = RunContext(
             instance_id=row.id,
             process_key=row.definition_key,
@@ -230,21 +228,12 @@ class InstanceService:
         return self.open(session, instance_id, require_running=False)
 
     def _set_status(
-        self,
-        session: Session,
-        row: ProcessInstance,
-        status: str,
-        actor: Actor,
-        action: str,
+        self, session: Session, row: ProcessInstance, status: str, actor: Actor, action: str,
         reason: str | None,
     ) -> ProcessInstance:
-        from . import audit
-
-        persistence.bump_version(session, row, row.version)
-        row.status = status
-        row.updated_at = clock.now()
-        audit.append_instance_event(
-            session, row, actor=actor.id, action=action, data={"reason": reason}
+        event = audit.instance_event(row, actor=actor.id, action=action, data={"reason": reason})
+        persistence.update_instance(
+            session, row, row.version, event=event, status=status, updated_at=clock.now()
         )
         session.flush()
         return row

@@ -13,22 +13,38 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, clock
 from .context import EngineContext, StepEvent
 from .errors import Conflict, EngineError, ExpressionError, ProcessError
-from .models import OPEN_STATES, HumanTask, ProcessInstance
+from .models import OPEN_STATES, AuditEvent, HumanTask, ProcessInstance
 from .runtime import ProcessRuntime
 from .specs import UserTaskInfo
 from .timer_events import to_instant
 
 
-def bump_version(session: Session, instance: ProcessInstance, seen_version: int) -> None:
-    """Take the optimistic lock: fail with Conflict if someone committed since we read."""
+def update_instance(
+    session: Session,
+    instance: ProcessInstance,
+    seen_version: int,
+    *,
+    event: AuditEvent | None = None,
+    **values: Any,
+) -> None:
+    """Write ``values`` (and the audit chain head) if nobody committed since we read.
+
+    One ``UPDATE ... WHERE version = :seen``: the optimistic lock, the new state and the new
+    audit head in a single statement; a loser gets Conflict and its transaction rolls back.
+    ``event`` (from :func:`engine.audit.instance_event`) is added to the session afterwards.
+    """
+    values["version"] = seen_version + 1
+    if event is not None:
+        values["audit_seq"], values["audit_head"] = event.seq, event.hash
     result = session.execute(
         update(ProcessInstance)
         .where(ProcessInstance.id == instance.id, ProcessInstance.version == seen_version)
-        .values(version=seen_version + 1)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -36,7 +52,10 @@ def bump_version(session: Session, instance: ProcessInstance, seen_version: int)
             "Someone else changed this process at the same time; reload and try again.",
             instance_id=instance.id,
         )
-    instance.version = seen_version + 1
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+    if event is not None:
+        session.add(event)
 
 
 def _evaluate(
@@ -158,26 +177,42 @@ def save(
     task_id: str | None = None,
     data: dict[str, Any] | None = None,
     labels: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> list[HumanTask]:
-    """Persist ``runtime`` into ``instance`` (new when ``seen_version`` is None)."""
-    if seen_version is not None:
-        bump_version(session, instance, seen_version)
+    """Persist ``runtime`` into ``instance`` (new when ``seen_version`` is None).
+
+    ``changes`` are further columns of the instance to write in the same update (a new
+    status, a new definition after migration).
+    """
     try:
         state = runtime.dump(ctx.serializer)
     except (TypeError, ValueError) as exc:
         raise ProcessError(f"the process data cannot be stored: {exc}") from exc
     now = clock.now()
-    instance.state = state
-    instance.updated_at = now
-    instance.next_timer_at = runtime.next_timer_at()
+    values: dict[str, Any] = {
+        "state": state,
+        "updated_at": now,
+        "next_timer_at": runtime.next_timer_at(),
+    }
     if runtime.is_completed and instance.status == "running":
-        instance.status = "completed"
-        instance.ended_at = now
-        instance.next_timer_at = None
+        values.update(status="completed", ended_at=now, next_timer_at=None)
+    values.update(changes or {})
     if seen_version is None:
+        for name, value in values.items():
+            setattr(instance, name, value)
         instance.labels = dict(labels or {})
         session.add(instance)
         session.flush()
+        event = audit.instance_event(
+            instance, actor=actor, action=action, task_id=task_id, data=data
+        )
+        instance.audit_seq, instance.audit_head = event.seq, event.hash
+        session.add(event)
+    else:
+        event = audit.instance_event(
+            instance, actor=actor, action=action, task_id=task_id, data=data
+        )
+        update_instance(session, instance, seen_version, event=event, **values)
     try:
         created = sync_human_tasks(
             ctx,
@@ -190,9 +225,6 @@ def save(
     except EngineError as exc:
         exc.instance_id = exc.instance_id or instance.id
         raise
-    audit.append_instance_event(
-        session, instance, actor=actor, action=action, task_id=task_id, data=data
-    )
     session.flush()
     if ctx.step_listeners:
         _notify(ctx, session, instance, runtime, action, actor)

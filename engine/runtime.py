@@ -67,6 +67,7 @@ class ProcessRuntime:
     def __init__(self, loaded: LoadedSpec, workflow: BpmnWorkflow) -> None:
         self.loaded = loaded
         self.workflow = workflow
+        self._ready: list[Task] | None = None  # cache, cleared whenever the workflow moves
 
     @classmethod
     def create(
@@ -93,26 +94,31 @@ class ProcessRuntime:
     # Running ------------------------------------------------------------------------------
     def step(self) -> None:
         """Run everything the engine can run (gateways, scripts, services, due timers)."""
+        self._ready = None
         with _translated_errors():
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps()
 
     def complete_user_task(self, task: Task, data: Mapping[str, Any]) -> None:
+        self._ready = None
         with _translated_errors():
             task.data.update(dict(data))
             task.run()
         self.step()
 
     def cancel(self) -> None:
+        self._ready = None
         self.workflow.cancel()
 
     # Inspecting ---------------------------------------------------------------------------
     def ready_user_tasks(self) -> list[Task]:
-        return [
-            task
-            for task in self.workflow.get_tasks(state=TaskState.READY)
-            if isinstance(task.task_spec, UserTaskMixin)
-        ]
+        if self._ready is None:
+            self._ready = [
+                task
+                for task in self.workflow.get_tasks(state=TaskState.READY)
+                if isinstance(task.task_spec, UserTaskMixin)
+            ]
+        return list(self._ready)
 
     def find_task(self, task_id: str) -> Task:
         try:

@@ -236,8 +236,7 @@ class TaskService:
         instance = session.get(ProcessInstance, row.instance_id)
         if instance is None:
             return None
-        definition = self.instances.definitions.get(session, instance.definition_id)
-        loaded = self.instances.definitions.loaded(session, definition)
+        loaded = self.instances.definitions.loaded_by_id(session, instance.definition_id)
         return loaded.user_task_by_element(row.spec_id)
 
     def form_schema(self, session: Session, row: HumanTask) -> dict[str, Any] | None:
@@ -246,26 +245,22 @@ class TaskService:
 
     # Operations --------------------------------------------------------------------------------
     def _read_for_update(self, session: Session, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-        """Read the instance *before* the task, so the version we lock is the one we decided on.
+        """Read the task and its instance in one statement: one snapshot.
 
-        Under READ COMMITTED a task row read before its instance could predate a change that
-        the instance version already includes; reading the version first means any change
-        committed after it makes our version check fail.
+        Under READ COMMITTED a task row read *before* its instance could predate a change
+        the instance version already includes; reading both at once means the version we
+        later check is the one our decision was based on.
         """
-        instance_id = session.execute(
-            select(HumanTask.instance_id).where(HumanTask.id == task_id)
-        ).scalar_one_or_none()
-        if instance_id is None:
+        found = session.execute(
+            select(HumanTask, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id == task_id)
+            .execution_options(populate_existing=True)
+        ).first()
+        if found is None:
             raise NotFound(f"no task {task_id}", task_id=task_id)
-        fresh = {"populate_existing": True}
-        instance = session.execute(
-            select(ProcessInstance)
-            .where(ProcessInstance.id == instance_id)
-            .execution_options(**fresh)
-        ).scalar_one()
-        row = session.execute(
-            select(HumanTask).where(HumanTask.id == task_id).execution_options(**fresh)
-        ).scalar_one()
+        row, instance = found
+        instance_id = instance.id
         if row.state not in OPEN_STATES:
             raise Conflict(
                 f"the task is already {row.state}", task_id=task_id, instance_id=instance_id
@@ -284,12 +279,10 @@ class TaskService:
         refusal = self.ctx.authorizer.refuse_claim(actor, self.facts(session, row))
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
-        persistence.bump_version(session, instance, instance.version)
+        event = audit.instance_event(instance, actor=actor.id, action="claim", task_id=task_id)
+        persistence.update_instance(session, instance, instance.version, event=event)
         now = clock.now()
         row.state, row.assignee, row.claimed_at, row.claimed_by = "claimed", actor.id, now, actor.id
-        audit.append_instance_event(
-            session, instance, actor=actor.id, action="claim", task_id=task_id
-        )
         session.flush()
         return row
 
@@ -300,17 +293,16 @@ class TaskService:
         refusal = self.ctx.authorizer.refuse_unclaim(actor, self.facts(session, row))
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
-        persistence.bump_version(session, instance, instance.version)
         previous = row.assignee
-        row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
-        audit.append_instance_event(
-            session,
+        event = audit.instance_event(
             instance,
             actor=actor.id,
             action="unclaim",
             task_id=task_id,
             data={"previous_assignee": previous},
         )
+        persistence.update_instance(session, instance, instance.version, event=event)
+        row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
         session.flush()
         return row
 
@@ -322,22 +314,21 @@ class TaskService:
         refusal = self.ctx.authorizer.refuse_assign(actor, self.facts(session, row), target)
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
-        persistence.bump_version(session, instance, instance.version)
         previous = row.assignee
+        event = audit.instance_event(
+            instance,
+            actor=actor.id,
+            action="assign",
+            task_id=task_id,
+            data={"assignee": target.id, "previous_assignee": previous},
+        )
+        persistence.update_instance(session, instance, instance.version, event=event)
         now = clock.now()
         row.state, row.assignee, row.claimed_at, row.claimed_by = (
             "claimed",
             target.id,
             now,
             actor.id,
-        )
-        audit.append_instance_event(
-            session,
-            instance,
-            actor=actor.id,
-            action="assign",
-            task_id=task_id,
-            data={"assignee": target.id, "previous_assignee": previous},
         )
         session.flush()
         return row

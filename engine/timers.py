@@ -182,16 +182,20 @@ class TimerService:
                 row = session.get(ProcessInstance, instance_id)
                 if row is None:
                     return
-                persistence.bump_version(session, row, row.version)
-                row.timer_lease_until = None
-                row.timer_lease_owner = None
-                row.next_timer_at = now + RETRY_AFTER
-                audit.append_instance_event(
-                    session,
+                event = audit.instance_event(
                     row,
                     actor="system",
                     action="timer_failed",
                     data={"error": str(exc), "element_id": exc.element_id},
+                )
+                persistence.update_instance(
+                    session,
+                    row,
+                    row.version,
+                    event=event,
+                    timer_lease_until=None,
+                    timer_lease_owner=None,
+                    next_timer_at=now + RETRY_AFTER,
                 )
         except EngineError:
             log.exception("could not record the timer failure of instance %s", instance_id)

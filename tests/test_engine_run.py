@@ -91,7 +91,7 @@ def test_full_run_with_rework_loop_call_activity_and_forms(deployed: Engine) -> 
     with pytest.raises(InvalidData) as invalid:
         engine.complete(draft.id, an, {"pages": 0})
     fields = {d["field"] for d in invalid.value.details}
-    assert fields == {None, "pages"}  # missing 'summary' (form-level) and pages < 1
+    assert fields == {"summary", "pages"}  # summary is missing, pages < 1
     with pytest.raises(InvalidData, match="lead_agency"):
         engine.complete(draft.id, an, {"summary": "ok ok", "lead_agency": "STC"})
     engine.complete(draft.id, an, {"summary": "First draft", "pages": 12})
