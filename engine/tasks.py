@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import jsonschema
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from . import audit, clock, persistence
@@ -98,48 +98,70 @@ class TaskQuery:
     offset: int = 0
 
 
-def _base(query: TaskQuery) -> Select[Any]:
-    stmt = select(HumanTask)
+def _filters(query: TaskQuery) -> list[ColumnElement[bool]]:
+    """The conditions every access path of ``query`` shares."""
+    conditions: list[ColumnElement[bool]] = []
     if query.instance_id is not None:
-        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
+        conditions.append(HumanTask.instance_id == query.instance_id)
     if query.process_key:
-        stmt = stmt.where(HumanTask.process_key == query.process_key)
+        conditions.append(HumanTask.process_key == query.process_key)
     if query.element_id:
-        stmt = stmt.where(HumanTask.spec_id == query.element_id)
+        conditions.append(HumanTask.spec_id == query.element_id)
     if query.due_before is not None:
-        stmt = stmt.where(HumanTask.due_at < query.due_before)
+        conditions.append(HumanTask.due_at < query.due_before)
     if query.ids is not None:
-        stmt = stmt.where(HumanTask.id.in_(query.ids))
+        conditions.append(HumanTask.id.in_(query.ids))
     for key, value in query.labels:
-        stmt = stmt.where(HumanTask.labels[key].as_string() == value)
-    return stmt
+        conditions.append(HumanTask.labels[key].as_string() == value)
+    return conditions
 
 
-def _branches(query: TaskQuery) -> list[Select[Any]]:
-    """One index-friendly SELECT per access path; results are merged by due date."""
-    branches: list[Select[Any]] = []
+# The partial indexes say ``state = 'claimed'``, ``state = 'open'`` and
+# ``state IN ('open', 'claimed')``. SQLite only uses a partial index when the query's own
+# condition visibly implies the index's, so these are written to match them exactly.
+_OPEN_OR_CLAIMED = text("human_task.state IN ('open', 'claimed')")
+
+
+def _state_is(states: tuple[str, ...]) -> ColumnElement[bool]:
+    if len(states) == 1:
+        return HumanTask.state == states[0]
+    if tuple(sorted(states)) == ("claimed", "open"):
+        return _OPEN_OR_CLAIMED  # type: ignore[return-value]
+    return HumanTask.state.in_(states)
+
+
+def _branches(query: TaskQuery) -> list[list[ColumnElement[bool]]]:
+    """One index-friendly condition list per access path (merged by due date by callers)."""
+    shared = _filters(query)
     if query.grants is not None:
+        everywhere = {grant.role for grant in query.grants if grant.organisation is None}
+        paths: dict[tuple[str, str | None], list[ColumnElement[bool]]] = {}
         for grant in query.grants:
-            offered = _base(query).where(HumanTask.state == "open", HumanTask.role == grant.role)
-            if grant.organisation is None:
-                branches.append(offered)
-            else:
-                branches.append(offered.where(HumanTask.organisation == grant.organisation))
-                branches.append(offered.where(HumanTask.organisation.is_(None)))
-        return branches
-    stmt = _base(query)
+            offered = [*shared, HumanTask.state == "open", HumanTask.role == grant.role]
+            if grant.role in everywhere:
+                paths[(grant.role, "*")] = offered
+                continue
+            paths[(grant.role, grant.organisation)] = [
+                *offered,
+                HumanTask.organisation == grant.organisation,
+            ]
+            paths[(grant.role, None)] = [*offered, HumanTask.organisation.is_(None)]
+        return list(paths.values())
     if query.assignee is not None:
-        stmt = stmt.where(HumanTask.assignee == query.assignee)
-        stmt = stmt.where(HumanTask.state.in_(query.states or ("claimed",)))
-    elif query.organisation is not None:
-        stmt = stmt.where(HumanTask.organisation == query.organisation)
-        stmt = stmt.where(HumanTask.state.in_(query.states or OPEN_STATES))
-    elif query.instance_id is not None:
-        if query.states:
-            stmt = stmt.where(HumanTask.state.in_(query.states))
-    else:
-        stmt = stmt.where(HumanTask.state.in_(query.states or OPEN_STATES))
-    return [stmt]
+        return [
+            [*shared, HumanTask.assignee == query.assignee, _state_is(query.states or ("claimed",))]
+        ]
+    if query.organisation is not None:
+        return [
+            [
+                *shared,
+                HumanTask.organisation == query.organisation,
+                _state_is(query.states or OPEN_STATES),
+            ]
+        ]
+    if query.instance_id is not None:
+        return [[*shared, *([_state_is(query.states)] if query.states else [])]]
+    return [[*shared, _state_is(query.states or OPEN_STATES)]]
 
 
 class TaskService:
@@ -153,47 +175,62 @@ class TaskService:
         offset = max(0, query.offset)
         window = limit + offset
         branches = _branches(query)
-        if not branches:
-            return []
         if query.instance_id is not None and len(branches) == 1:
-            order = (HumanTask.created_at, HumanTask.id)
-            rows = session.execute(branches[0].order_by(*order).limit(limit).offset(offset))
-            return [TaskInfo.of(row) for row in rows.scalars()]
-        # Dated tasks first (soonest due first), then undated ones (oldest first). Each branch
-        # is limited to the page window so the cost does not grow with the table.
-        rows: list[HumanTask] = []
-        seen: set[str] = set()
-        for branch in branches:
-            for stmt in (
-                branch.where(HumanTask.due_at.is_not(None)).order_by(
-                    HumanTask.due_at, HumanTask.id
-                ),
-                branch.where(HumanTask.due_at.is_(None)).order_by(
-                    HumanTask.created_at, HumanTask.id
-                ),
-            ):
-                for row in session.execute(stmt.limit(window)).scalars():
-                    if row.id not in seen:
-                        seen.add(row.id)
-                        rows.append(row)
-        far = datetime.max.replace(tzinfo=clock.now().tzinfo)
-        rows.sort(key=lambda r: (r.due_at is None, r.due_at or far, r.created_at, r.id))
-        return [TaskInfo.of(row) for row in rows[offset:window]]
+            rows = session.execute(
+                select(HumanTask)
+                .where(*branches[0])
+                .order_by(HumanTask.created_at, HumanTask.id)
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+            return [TaskInfo.of(row) for row in rows]
+        # Dated tasks first (soonest due first), then undated ones (oldest first). Each access
+        # path is an index range cut to the page window, so the cost does not grow with the
+        # table; one UNION ALL merges them and only the page's rows are then loaded.
+        key_columns = (HumanTask.id, HumanTask.due_at, HumanTask.created_at)
+        parts = []
+        for conditions in branches:
+            dated = (
+                select(*key_columns)
+                .where(*conditions, HumanTask.due_at.is_not(None))
+                .order_by(HumanTask.due_at, HumanTask.id)
+                .limit(window)
+            )
+            undated = (
+                select(*key_columns)
+                .where(*conditions, HumanTask.due_at.is_(None))
+                .order_by(HumanTask.created_at, HumanTask.id)
+                .limit(window)
+            )
+            parts += [select(dated.subquery()), select(undated.subquery())]
+        merged = union_all(*parts).subquery()
+        page = session.execute(
+            select(merged.c.id)
+            .order_by(merged.c.due_at.is_(None), merged.c.due_at, merged.c.created_at, merged.c.id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+        ids = list(dict.fromkeys(page))
+        if not ids:
+            return []
+        rows = {
+            row.id: row
+            for row in session.execute(select(HumanTask).where(HumanTask.id.in_(ids))).scalars()
+        }
+        return [TaskInfo.of(rows[task_id]) for task_id in ids if task_id in rows]
 
     def count(self, session: Session, query: TaskQuery, cap: int = 1000) -> int:
-        """Number of matching tasks, counted up to ``cap`` (inbox badges show "1000+")."""
-        branches = _branches(query)
-        if not branches:
-            return 0
-        limited = [
-            branch.with_only_columns(HumanTask.id).limit(cap).subquery().select()
-            for branch in branches
+        """Number of matching tasks, counted up to ``cap`` (inbox badges show "1000+").
+
+        Counting a constant lets each access path be answered from its partial index alone.
+        """
+        parts = [
+            select(select(literal(1).label("one")).where(*conditions).limit(cap).subquery())
+            for conditions in _branches(query)
         ]
-        inner = union_all(*limited).subquery() if len(limited) > 1 else limited[0].subquery()
+        inner = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         total = session.execute(
-            select(func.count()).select_from(
-                select(literal(1)).select_from(inner).limit(cap).subquery()
-            )
+            select(func.count()).select_from(select(inner.c.one).limit(cap).subquery())
         ).scalar_one()
         return int(total)
 

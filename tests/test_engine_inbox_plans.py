@@ -1,0 +1,95 @@
+"""Inbox queries are index range scans on both databases (no full scan of human_task).
+
+The statements are captured while the engine answers real queries, then explained. On
+PostgreSQL sequential scans are switched off for the EXPLAIN, so the plan shows whether a
+usable index exists for the statement at all (on tiny test tables the planner would otherwise
+prefer scanning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from engine import Engine, RoleGrant, TaskQuery
+from tests.conftest import read_model
+
+DATA = {"subject": "Phí", "lead_agency": "SXD", "registered_on": "2026-03-02", "rounds": 0}
+
+
+@contextmanager
+def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        if "FROM human_task" in statement and statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine.db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.db.engine, "before_cursor_execute", record)
+
+
+def _plans(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
+    plans = []
+    with engine.db.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        if not engine.db.is_sqlite:
+            cursor.execute("SET enable_seqscan = off")
+        for statement, parameters in statements:
+            prefix = "EXPLAIN QUERY PLAN " if engine.db.is_sqlite else "EXPLAIN "
+            cursor.execute(prefix + statement, parameters)
+            plans.append(
+                "\n".join(
+                    str(row[-1] if engine.db.is_sqlite else row[0]) for row in cursor.fetchall()
+                )
+            )
+        cursor.close()
+        conn.rollback()
+    return plans
+
+
+@pytest.mark.parametrize(
+    ("view", "query", "index"),
+    [
+        ("my tasks", TaskQuery(assignee="an"), "ix_human_task_assignee_open"),
+        (
+            "offered",
+            TaskQuery(grants=(RoleGrant("drafter", "SXD"), RoleGrant("head", "SXD"))),
+            "ix_human_task_role_open",
+        ),
+        ("organisation", TaskQuery(organisation="SXD"), "ix_human_task_org_open"),
+    ],
+    ids=["my-tasks", "offered", "organisation"],
+)
+def test_inbox_views_use_their_partial_index(
+    engine: Engine, view: str, query: TaskQuery, index: str
+) -> None:
+    engine.deploy(
+        {
+            n: read_model(n)
+            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
+        },
+        "owner",
+    )
+    for _ in range(3):
+        engine.start("review", actor=engine.actor("an"), data=DATA)
+    with captured(engine) as statements:
+        engine.tasks(query)
+        engine.count_tasks(query)
+    plans = _plans(engine, statements)
+    assert plans, f"no statement captured for {view}"
+    for statement, plan in zip(statements, plans, strict=True):
+        if "WHERE human_task.id IN" in statement[0]:
+            continue  # loading the page's rows by primary key
+        assert index in plan, f"{view}: {statement[0]}\n{plan}"
+        assert "SCAN human_task\n" not in plan + "\n" and "Seq Scan" not in plan, plan
