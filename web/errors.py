@@ -108,11 +108,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
         default = _titles().get(status, exc.name)
-        message = (
-            exc.description
-            if isinstance(exc.description, str) and status not in (404, 405, 500)
-            else default
-        )
+        # Werkzeug's own default descriptions are English; our views pass translated ones.
+        own = isinstance(exc.description, str) and exc.description != type(exc).description
+        message = exc.description if own and status not in (404, 405, 500) else default
         return respond(status, message or default)
 
     @app.errorhandler(Exception)

@@ -12,8 +12,8 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from engine import Forbidden
-from web import access
-from web.api import params, serializers
+from web import access, params
+from web.api import serializers
 from web.api.common import api_blueprint, checked_body
 from web.auth import current_actor
 from web.extensions import lifecycle

@@ -12,8 +12,8 @@ from datetime import date
 from flask import Response, jsonify
 
 from engine import InvalidData, NotFound
-from web import access
-from web.api import params, serializers
+from web import access, params
+from web.api import serializers
 from web.api.common import api_blueprint, checked_body
 from web.api.schemas import DRAFT_STATUSES
 from web.api.visibility import draft_or_404

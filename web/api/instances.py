@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from engine import Forbidden, InstanceInfo, InvalidData, NotFound
 from engine.models import ProcessInstance
-from web import access
+from web import access, params
 from web.access import visible_instances
-from web.api import params, serializers
+from web.api import serializers
 from web.api.common import api_blueprint, checked_body
 from web.api.schemas import INSTANCE_STATUSES
 from web.api.visibility import instance_or_404

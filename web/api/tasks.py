@@ -15,7 +15,8 @@ from werkzeug.exceptions import BadRequest
 
 from engine import Actor, Forbidden, TaskInfo, TaskQuery
 from engine.models import OPEN_STATES
-from web.api import params, serializers
+from web import params
+from web.api import serializers
 from web.api.common import api_blueprint, checked_body
 from web.api.visibility import instance_or_404, task_or_404
 from web.auth import current_actor

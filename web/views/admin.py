@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from engine import Conflict, EngineError, audit, clock
+from web import params
 from web.auth import current_actor, roles_required
 from web.extensions import lifecycle
 from workflows import accounts
@@ -66,16 +67,6 @@ def _record(session: Session, area: str, action: str, **data: Any) -> None:
     audit.append_stream_event(
         session, f"admin:{area}", actor=current_actor().id, action=action, data=data
     )
-
-
-def _page_arg() -> int:
-    try:
-        page = int(request.args.get("page") or "1")
-    except ValueError as exc:
-        raise BadRequest("page is a whole number") from exc
-    if not 1 <= page <= 100_000:
-        raise BadRequest("page is between 1 and 100000")
-    return page
 
 
 def _paged(session: Session, query: Any, page: int) -> tuple[list[Any], int, int]:
@@ -139,7 +130,7 @@ def index() -> Any:
 def _organisations_page(error: str | None = None, values: dict[str, str] | None = None) -> Any:
     text = (request.args.get("q") or "").strip()[:100]
     kind = (request.args.get("kind") or "").strip()[:40]
-    page = _page_arg()
+    page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     query = select(Organisation).order_by(Organisation.code)
     if text:
         like = f"%{text}%"
@@ -278,7 +269,7 @@ def organisation_active(code: str) -> Any:
 def _users_page(error: str | None = None, values: dict[str, str] | None = None) -> Any:
     text = (request.args.get("q") or "").strip()[:100]
     organisation = (request.args.get("organisation") or "").strip()[:40]
-    page = _page_arg()
+    page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     query = select(User).order_by(User.username)
     if text:
         like = f"%{text}%"
@@ -467,20 +458,17 @@ def _calendar_page(
     ), (422 if error else 200)
 
 
-def _year_arg(value: str | None) -> int:
-    try:
-        year = int(value) if value else vietnam_date(clock.now()).year
-    except ValueError as exc:
-        raise BadRequest("year is a whole number") from exc
-    if not 2000 <= year <= 2100:
-        raise BadRequest("year is between 2000 and 2100")
-    return year
+def _year_arg(raw: str | None = None) -> int:
+    """The calendar year asked for (query string, or ``raw`` from a form)."""
+    default = vietnam_date(clock.now()).year
+    text = raw if raw is not None else request.args.get("year")
+    return params.whole(text, "year", default, minimum=2000, maximum=2100) or default
 
 
 @bp.get("/calendar")
 @admin_only
 def calendar() -> Any:
-    return _calendar_page(_year_arg(request.args.get("year")))
+    return _calendar_page(_year_arg())
 
 
 @bp.post("/calendar")
@@ -488,7 +476,7 @@ def calendar() -> Any:
 def calendar_change() -> Any:
     action = request.form.get("action", "set")
     if action not in ("set", "remove"):
-        raise BadRequest("action is 'set' or 'remove'")
+        raise BadRequest(_("The action is 'set' or 'remove'."))
     year = _year_arg(request.form.get("year"))
     try:
         day = _date("day", _("Day"))

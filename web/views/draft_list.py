@@ -27,9 +27,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import BadRequest
 
 from engine import Actor, Conflict, EngineError, Forbidden, clock
+from web import params
 from web.access import visible_organisations
 from web.auth import current_actor, holds_any, login_required, roles_required
 from web.extensions import lifecycle
@@ -96,18 +96,6 @@ def draft_url(draft_id: int | None, code: str | None = None) -> str | None:
     return url_for("drafts.index", q=code) if code else None
 
 
-def _whole(value: str | None, what: str, low: int, high: int) -> int | None:
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise BadRequest(f"{what} is a whole number") from exc
-    if not low <= number <= high:
-        raise BadRequest(f"{what} is between {low} and {high}")
-    return number
-
-
 @dataclass(frozen=True)
 class ListFilters:
     text: str | None = None
@@ -121,23 +109,17 @@ class ListFilters:
     @classmethod
     def from_args(cls) -> ListFilters:
         args = request.args
-        document_type = args.get("document_type") or None
-        if document_type and document_type not in DOCUMENT_TYPES:
-            raise BadRequest("unknown document type")
-        stage = args.get("stage") or None
-        if stage and stage not in STAGE_CODES:
-            raise BadRequest("unknown stage")
-        status = args.get("status") or None
-        if status and status not in STATUSES:
-            raise BadRequest("unknown status")
+        document_type = params.choice("document_type", DOCUMENT_TYPES)
+        stage = params.choice("stage", STAGE_CODES)
+        status = params.choice("status", STATUSES)
         return cls(
             text=(args.get("q") or "").strip()[:200] or None,
             document_type=document_type,
             stage=stage,
             status=status,
             lead_agency=(args.get("lead_agency") or "").strip()[:40] or None,
-            plan_year=_whole(args.get("plan_year"), "plan_year", 2000, 2100),
-            page=_whole(args.get("page"), "page", 1, 100_000) or 1,
+            plan_year=params.integer("plan_year", minimum=2000, maximum=2100),
+            page=params.integer("page", 1, minimum=1, maximum=100_000) or 1,
         )
 
 

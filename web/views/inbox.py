@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, RoleGrant, TaskQuery, clock
 from engine.tasks import TaskInfo
+from web import params
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from workflows.calendar import end_of_day, vietnam_date
@@ -44,7 +46,7 @@ def tab_query(actor: Actor, tab: str) -> TaskQuery | None:
         if not organisations:
             return None
         return TaskQuery(organisation=organisations[0]) if len(organisations) == 1 else None
-    raise BadRequest(f"unknown tab {tab}")
+    raise BadRequest(_("Unknown list: %(tab)s.", tab=tab))
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,10 @@ class InboxFilters:
     @classmethod
     def from_args(cls) -> InboxFilters:
         args = request.args
-        document_type = args.get("document_type") or None
-        if document_type and document_type not in DOCUMENT_TYPES:
-            raise BadRequest("unknown document type")
-        stage = args.get("stage") or None
-        if stage and stage not in STAGE_CODES:
-            raise BadRequest("unknown stage")
-        try:
-            due_within = int(args["due_within"]) if args.get("due_within") else None
-            page = max(1, int(args.get("page", "1")))
-        except ValueError as exc:
-            raise BadRequest("page and due_within are whole numbers") from exc
-        if due_within is not None and not 0 <= due_within <= 365:
-            raise BadRequest("due_within is between 0 and 365 working days")
+        document_type = params.choice("document_type", DOCUMENT_TYPES)
+        stage = params.choice("stage", STAGE_CODES)
+        due_within = params.integer("due_within", minimum=0, maximum=365)
+        page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
         return cls(
             document_type=document_type,
             stage=stage,
@@ -125,9 +118,7 @@ def urgency(task: TaskInfo) -> str:
 @login_required
 def index() -> Any:
     actor = current_actor()
-    tab = request.args.get("tab", "mine")
-    if tab not in TABS:
-        raise BadRequest("unknown tab")
+    tab = params.choice("tab", TABS, "mine") or "mine"
     filters = InboxFilters.from_args()
     page_size = 25
     engine = lifecycle().engine

@@ -22,11 +22,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
 from werkzeug.utils import secure_filename
 
 from engine import DeploymentError, EngineError, NotFound
 from engine.definitions import DefinitionInfo
+from web import params
 from web.access import MODEL_EDITORS
 from web.auth import current_actor, roles_required
 from web.extensions import lifecycle
@@ -42,15 +42,10 @@ MEDIA_TYPES = {"json": "application/json", "bpmn": "application/xml", "dmn": "ap
 
 
 def _definitions_page(error: DeploymentError | EngineError | None = None, note: str = "") -> Any:
-    kind = request.args.get("kind") or ""
-    if kind and kind not in KINDS:
-        raise BadRequest("kind is bpmn, dmn or json")
+    kind = params.choice("kind", KINDS) or ""
     text = (request.args.get("q") or "").strip()[:100].casefold()
     latest_only = request.args.get("all") != "1"
-    try:
-        page = max(1, int(request.args.get("page") or "1"))
-    except ValueError as exc:
-        raise BadRequest("page is a whole number") from exc
+    page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     definitions = lifecycle().engine.definitions(latest_only=latest_only)
     matching = [
         d

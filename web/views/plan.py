@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import distinct, select
-from werkzeug.exceptions import BadRequest
 
 from engine import Actor, clock
+from web import params
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
@@ -50,19 +50,6 @@ def reason_label(reason: str | None) -> str:
     return labels.get(reason or "", reason or "")
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name) or ""
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} is a whole number") from exc
-    if not low <= value <= high:
-        raise BadRequest(f"{name} is between {low} and {high}")
-    return value
-
-
 def _matches(row: PlanStatus, text: str, document_type: str, lead_agency: str) -> bool:
     item = row.item
     if document_type and item.document_type != document_type:
@@ -83,14 +70,10 @@ def _may_start(actor: Actor, lead_agency: str) -> bool:
 @login_required
 def index() -> Any:
     actor = current_actor()
-    year = _int_arg("year", vietnam_date(clock.now()).year, 2000, 2100)
-    page = _int_arg("page", 1, 1, 100_000)
-    state = request.args.get("state") or ""
-    if state and state not in STATES:
-        raise BadRequest("unknown state")
-    document_type = request.args.get("document_type") or ""
-    if document_type and document_type not in DOCUMENT_TYPES:
-        raise BadRequest("unknown document type")
+    year = params.integer("year", vietnam_date(clock.now()).year, minimum=2000, maximum=2100)
+    page = params.integer("page", 1, minimum=1, maximum=100_000)
+    state = params.choice("state", STATES) or ""
+    document_type = params.choice("document_type", DOCUMENT_TYPES) or ""
     lead_agency = (request.args.get("lead_agency") or "").strip()[:40]
     text = (request.args.get("q") or "").strip()[:200]
     page_size = int(current_app.config.get("PAGE_SIZE", 25))

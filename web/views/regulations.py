@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
-from werkzeug.exceptions import BadRequest
 
+from web import params
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
@@ -71,16 +71,6 @@ def link_labels() -> dict[tuple[str, bool], str]:
     }
 
 
-def _whole(value: str | None, what: str) -> int:
-    try:
-        number = int(value or "1")
-    except ValueError as exc:
-        raise BadRequest(f"{what} is a whole number") from exc
-    if not 1 <= number <= 100_000:
-        raise BadRequest(f"{what} is between 1 and 100000")
-    return number
-
-
 @dataclass(frozen=True)
 class Filters:
     text: str | None = None
@@ -93,19 +83,16 @@ class Filters:
     def from_args(cls) -> Filters:
         args = request.args
         values = {
-            "document_type": (args.get("document_type") or None, DOCUMENT_TYPES),
-            "status": (args.get("status") or None, STATUSES),
-            "impact": (args.get("impact") or None, IMPACTS),
+            "document_type": (params.choice("document_type", DOCUMENT_TYPES), DOCUMENT_TYPES),
+            "status": (params.choice("status", STATUSES), STATUSES),
+            "impact": (params.choice("impact", IMPACTS), IMPACTS),
         }
-        for name, (value, allowed) in values.items():
-            if value and value not in allowed:
-                raise BadRequest(f"unknown {name.replace('_', ' ')}")
         return cls(
             text=(args.get("q") or "").strip()[:200] or None,
             document_type=values["document_type"][0],
             status=values["status"][0],
             impact=values["impact"][0],
-            page=_whole(args.get("page"), "page"),
+            page=params.integer("page", 1, minimum=1, maximum=100_000) or 1,
         )
 
 

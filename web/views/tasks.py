@@ -20,6 +20,7 @@ from web.access import can_view_task
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
+from web.templating import dossier_item_name
 from workflows import comments, dossier
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
@@ -240,7 +241,7 @@ def upload(task_id: str) -> Any:
             flash(
                 _(
                     "%(item)s: version %(version)s added.",
-                    item=dossier.item_name(item),
+                    item=dossier_item_name(item),
                     version=version.version,
                 ),
                 "info",

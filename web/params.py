@@ -1,7 +1,8 @@
 """Reading query parameters strictly: a bad value is a 400 with a sentence, never a 500.
 
-Pages may quietly fall back to a default; a script that sends ``limit=lots`` is better told
-than silently given something else.
+Shared by the pages and the API, so ``?page=abc`` gets the same answer everywhere (in the
+user's language), and a script that sends ``limit=lots`` is told rather than silently given
+something else.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 MAX_LIMIT = 100
@@ -19,23 +21,45 @@ DEFAULT_LIMIT = 25
 def text(name: str, max_length: int = 200) -> str | None:
     value = request.args.get(name, "").strip()
     if len(value) > max_length:
-        raise BadRequest(f"{name} is longer than {max_length} characters")
+        raise BadRequest(_("%(name)s is longer than %(n)s characters.", name=name, n=max_length))
     return value or None
 
 
 def integer(
     name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = None
 ) -> int | None:
-    raw = request.args.get(name, "").strip()
+    return whole(request.args.get(name, ""), name, default, minimum=minimum, maximum=maximum)
+
+
+def whole(
+    raw: str | None,
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+) -> int | None:
+    """A whole number from any text (query string or form field), or ``default`` if empty."""
+    raw = (raw or "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise BadRequest(f"{name} must be a whole number, not '{raw[:40]}'") from exc
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
-        raise BadRequest(f"{name} must be {bound}")
+        raise BadRequest(
+            _("%(name)s must be a whole number, not '%(value)s'.", name=name, value=raw[:40])
+        ) from exc
+    if maximum is not None and not minimum <= value <= maximum:
+        raise BadRequest(
+            _(
+                "%(name)s must be between %(low)s and %(high)s.",
+                name=name,
+                low=minimum,
+                high=maximum,
+            )
+        )
+    if value < minimum:
+        raise BadRequest(_("%(name)s must be %(low)s or more.", name=name, low=minimum))
     return value
 
 
@@ -45,7 +69,9 @@ def boolean(name: str) -> bool:
         return False
     if raw in ("true", "1"):
         return True
-    raise BadRequest(f"{name} must be true or false, not '{raw[:40]}'")
+    raise BadRequest(
+        _("%(name)s must be true or false, not '%(value)s'.", name=name, value=raw[:40])
+    )
 
 
 def choice(name: str, allowed: Collection[str], default: str | None = None) -> str | None:
@@ -53,7 +79,9 @@ def choice(name: str, allowed: Collection[str], default: str | None = None) -> s
     if not value:
         return default
     if value not in allowed:
-        raise BadRequest(f"{name} must be one of {', '.join(sorted(allowed))}")
+        raise BadRequest(
+            _("%(name)s must be one of: %(values)s.", name=name, values=", ".join(sorted(allowed)))
+        )
     return value
 
 
