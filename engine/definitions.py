@@ -375,9 +375,7 @@ class DefinitionService:
             called = (row.dependencies or {}).get("called") or []
             row.dependencies = {
                 **(row.dependencies or {}),
-                "called_ids": {
-                    key: ids.get(key) or used.get(f"bpmn:{key}") for key in called
-                },
+                "called_ids": {key: ids.get(key) or used.get(f"bpmn:{key}") for key in called},
             }
         session.flush()
 

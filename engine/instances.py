@@ -228,7 +228,12 @@ class InstanceService:
         return self.open(session, instance_id, require_running=False)
 
     def _set_status(
-        self, session: Session, row: ProcessInstance, status: str, actor: Actor, action: str,
+        self,
+        session: Session,
+        row: ProcessInstance,
+        status: str,
+        actor: Actor,
+        action: str,
         reason: str | None,
     ) -> ProcessInstance:
         event = audit.instance_event(row, actor=actor.id, action=action, data={"reason": reason})
