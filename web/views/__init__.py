@@ -9,13 +9,15 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    # Import every module before registering any blueprint: a module may add routes to a
-    # blueprint another module owns (the draft page extends the drafts list's blueprint).
+    # Import every module before registering any blueprint: several modules may add routes
+    # to one blueprint (the administration pages share ``admin_common.bp``).
     modules = [
         importlib.import_module(f"{__name__}.{info.name}")
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
     ]
+    registered: set[int] = set()
     for module in modules:
         blueprint = getattr(module, "bp", None)
-        if blueprint is not None:
+        if blueprint is not None and id(blueprint) not in registered:
+            registered.add(id(blueprint))
             app.register_blueprint(blueprint)
