@@ -16,7 +16,7 @@ from .errors import (
 )
 from .instances import InstanceInfo
 from .services import ServiceCall, ServiceRegistry
-from .tasks import TaskInfo, TaskQuery
+from .task_queries import TaskInfo, TaskQuery
 
 __all__ = [
     "Actor",

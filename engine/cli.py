@@ -23,7 +23,7 @@ from .core import Engine
 from .database import Database
 from .errors import EngineError, NotFound
 from .schema import upgrade
-from .tasks import TaskQuery
+from .task_queries import TaskQuery
 
 EngineFactory = Callable[[], Engine]
 

@@ -27,7 +27,8 @@ from .migration import MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
-from .tasks import TaskInfo, TaskQuery, TaskService
+from .task_queries import TaskInfo, TaskQuery
+from .tasks import TaskService
 from .timers import TimerRun, TimerService
 
 

@@ -11,31 +11,23 @@ version.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock
-from .bpmn_parser import LexflowParser, read_lanes, unsupported_elements
+from .bundle import Bundle, decision_id, decision_name, refuse
 from .context import EngineContext
 from .errors import DeploymentError, NotFound
 from .models import Definition, SpecBlob
-from .specs import PROP_FORM, LoadedSpec, build_blob, describe_user_tasks, load_blob
+from .specs import LoadedSpec, build_blob, describe_user_tasks, load_blob
 from .validation import Problem, check_process_specs
-from .xmlsafety import BPMN_NS, SPIFF_NS, ParsedDocument, line_of, parse_model
 
-MAX_RESOURCE_BYTES = 256 * 1024
 MAX_FILES = 50
-MAX_KEY = 200  # definition.key
-MAX_FILENAME = 300  # definition.filename
 
 
 @dataclass(frozen=True)
@@ -75,195 +67,6 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _latest(session: Session, key: str, kind: str) -> Definition | None:
-    return session.execute(
-        select(Definition)
-        .where(Definition.key == key, Definition.kind == kind)
-        .order_by(Definition.version.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-class _Bundle:
-    """The files of one deployment plus the deployed files they depend on."""
-
-    def __init__(self, ctx: EngineContext, session: Session) -> None:
-        self.ctx = ctx
-        self.session = session
-        self.parser = LexflowParser()
-        self.uploaded: list[ParsedDocument] = []
-        self.roots: dict[str, etree._Element] = {}
-        self.resources: dict[str, Any] = {}
-        self.uploaded_resources: dict[str, bytes] = {}
-        self.lanes: dict[str, dict[str, Any]] = {}
-
-    # Reading files ------------------------------------------------------------------------
-    def add_upload(self, filename: str, raw: bytes) -> None:
-        if not filename or len(filename) > MAX_FILENAME:
-            raise DeploymentError(f"a file name must have 1 to {MAX_FILENAME} characters")
-        if filename.lower().endswith(".json"):
-            self._add_resource(filename, raw)
-            self.uploaded_resources[filename] = raw
-            return
-        document = parse_model(raw, filename)
-        problems = [
-            Problem(element, reason, line, filename)
-            for element, reason, line in unsupported_elements(document.root)
-        ]
-        if problems:
-            _refuse(problems)
-        self.uploaded.append(document)
-        self._add_document(document)
-
-    def _add_resource(self, filename: str, raw: bytes) -> None:
-        if len(raw) > MAX_RESOURCE_BYTES:
-            raise DeploymentError(f"{filename}: larger than {MAX_RESOURCE_BYTES} bytes")
-        try:
-            self.resources[filename] = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DeploymentError(f"{filename}: not valid UTF-8 JSON: {exc}") from exc
-
-    def _add_document(self, document: ParsedDocument) -> None:
-        self.roots[document.filename] = document.root
-        try:
-            if document.kind == "dmn":
-                self.parser.add_dmn_xml(document.root, document.filename)
-            else:
-                self.parser.add_bpmn_xml(document.root, document.filename)
-                self.lanes.update(read_lanes(document.root))
-        except ValidationException as exc:
-            raise self._error(exc, document.filename) from exc
-
-    def _error(self, exc: ValidationException, filename: str | None = None) -> DeploymentError:
-        element = getattr(exc, "id", None) or None
-        filename = getattr(exc, "file_name", None) or filename
-        root = self.roots.get(filename or "")
-        line = line_of(root, element) if root is not None else None
-        where = f"{filename}: " if filename else ""
-        return DeploymentError(f"{where}{exc}", element_id=element, line=line)
-
-    # Resolving dependencies ---------------------------------------------------------------
-    def resolve(self) -> dict[str, int]:
-        """Load deployed call targets, decisions and form schemas the upload lacks."""
-        used: dict[str, int] = {}
-        while True:
-            missing_processes = [
-                key
-                for key in self.parser.get_process_dependencies()
-                if key and key not in self.parser.process_parsers
-            ]
-            missing_decisions = [
-                ref for ref in self._decision_refs() if ref not in self.parser.dmn_parsers
-            ]
-            if not missing_processes and not missing_decisions:
-                break
-            for key, kind in [(k, "bpmn") for k in missing_processes] + [
-                (r, "dmn") for r in missing_decisions
-            ]:
-                row = _latest(self.session, key, kind)
-                if row is None:
-                    what = "process" if kind == "bpmn" else "decision"
-                    raise DeploymentError(
-                        f"the model uses the {what} '{key}', which is neither in this upload "
-                        "nor deployed",
-                        element_id=self._referrer(key),
-                    )
-                used[f"{kind}:{key}"] = row.id
-                self._add_document(parse_model(row.xml.encode("utf-8"), row.filename))
-        for name in sorted(self._form_refs()):
-            if name in self.resources:
-                continue
-            row = _latest(self.session, name, "json")
-            if row is not None:
-                used[f"json:{name}"] = row.id
-                self._add_resource(name, row.xml.encode("utf-8"))
-        return used
-
-    def _decision_refs(self) -> set[str]:
-        refs = set()
-        for root in self.roots.values():
-            for node in root.iter(f"{{{SPIFF_NS}}}calledDecisionId"):
-                if node.text and node.text.strip():
-                    refs.add(node.text.strip())
-        return refs
-
-    def _form_refs(self) -> set[str]:
-        names = set()
-        for root in self.roots.values():
-            for prop in root.iter(f"{{{SPIFF_NS}}}property"):
-                if prop.get("name") == PROP_FORM and prop.get("value"):
-                    names.add(prop.get("value"))
-        return names
-
-    def _referrer(self, key: str) -> str | None:
-        for root in self.roots.values():
-            for node in root.iter(f"{{{BPMN_NS}}}callActivity"):
-                if node.get("calledElement") == key:
-                    return node.get("id")
-            for node in root.iter(f"{{{SPIFF_NS}}}calledDecisionId"):
-                if (node.text or "").strip() == key:
-                    parent = node.getparent().getparent()
-                    return parent.get("id") if parent is not None else None
-        return None
-
-    # Building specs -------------------------------------------------------------------------
-    def uploaded_processes(self) -> list[tuple[str, ParsedDocument, str | None]]:
-        result = []
-        for document in self.uploaded:
-            if document.kind != "bpmn":
-                continue
-            for process in document.root.iter(f"{{{BPMN_NS}}}process"):
-                if process.get("isExecutable", "true") != "true":
-                    continue
-                process_id = process.get("id") or ""
-                if not process_id or len(process_id) > MAX_KEY:
-                    raise DeploymentError(
-                        f"{document.filename}: a process id must have 1 to {MAX_KEY} characters",
-                        element_id=process_id[:80] or None,
-                        line=process.sourceline,
-                    )
-                result.append((process_id, document, process.get("name")))
-        return result
-
-    def build(self, process_id: str) -> tuple[Any, dict[str, Any]]:
-        try:
-            spec = self.parser.get_spec(process_id)
-            subs = self.parser.get_subprocess_specs(process_id)
-        except ValidationException as exc:
-            raise self._error(exc) from exc
-        except SpiffWorkflowException as exc:
-            raise DeploymentError(f"process '{process_id}': {exc}") from exc
-        return spec, subs
-
-    def locate(self, problems: list[Problem]) -> list[Problem]:
-        located = []
-        for problem in problems:
-            line, filename = problem.line, problem.filename
-            if line is None and problem.element_id:
-                for name, root in self.roots.items():
-                    line = line_of(root, problem.element_id)
-                    if line is not None:
-                        filename = name
-                        break
-            located.append(Problem(problem.element_id, problem.message, line, filename))
-        return located
-
-
-def _refuse(problems: list[Problem]) -> None:
-    first = problems[0]
-    summary = "; ".join(str(p) for p in problems[:10])
-    more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-    raise DeploymentError(
-        f"the model cannot be deployed: {summary}{more}",
-        element_id=first.element_id,
-        line=first.line,
-        details=[
-            {"element_id": p.element_id, "line": p.line, "file": p.filename, "message": p.message}
-            for p in problems
-        ],
-    )
-
-
 class DefinitionService:
     """Deploys definitions and loads their parsed specs."""
 
@@ -283,7 +86,7 @@ class DefinitionService:
             raise DeploymentError("nothing to deploy: give at least one .bpmn or .dmn file")
         if len(items) > MAX_FILES:
             raise DeploymentError(f"at most {MAX_FILES} files per deployment")
-        bundle = _Bundle(self.ctx, session)
+        bundle = Bundle(self.ctx, session)
         for filename, raw in items:
             data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
             bundle.add_upload(filename, data)
@@ -300,9 +103,9 @@ class DefinitionService:
                 results.append(
                     self._store(
                         session,
-                        _decision_id(document),
+                        decision_id(document),
                         "dmn",
-                        _decision_name(document),
+                        decision_name(document),
                         document.filename,
                         document.raw,
                         None,
@@ -328,7 +131,7 @@ class DefinitionService:
             )
             built.append((process_id, document, name, spec, subs, user_tasks))
         if problems:
-            _refuse(bundle.locate(list(dict.fromkeys(problems))))
+            refuse(bundle.locate(list(dict.fromkeys(problems))))
         for process_id, document, name, spec, subs, user_tasks in built:
             used_forms = {info.form_name for info in user_tasks.values() if info.form_name}
             resources = {
@@ -497,27 +300,3 @@ class DefinitionService:
         if blob is None:
             raise NotFound(f"the spec of definition {definition_id} is missing")
         return self.ctx.spec_cache.put(load_blob(self.ctx.serializer, blob.sha256, blob.body))
-
-
-def _dmn_ns(document: ParsedDocument) -> str:
-    return etree.QName(document.root).namespace or ""
-
-
-def _decision_element(document: ParsedDocument) -> etree._Element:
-    decision = document.root.find(f"{{{_dmn_ns(document)}}}decision")
-    if decision is None or not decision.get("id"):
-        raise DeploymentError(f"{document.filename}: the DMN file has no <decision> with an id")
-    return decision
-
-
-def _decision_id(document: ParsedDocument) -> str:
-    decision_id = str(_decision_element(document).get("id"))
-    if len(decision_id) > MAX_KEY:
-        raise DeploymentError(
-            f"{document.filename}: a decision id has at most {MAX_KEY} characters"
-        )
-    return decision_id
-
-
-def _decision_name(document: ParsedDocument) -> str | None:
-    return _decision_element(document).get("name")

@@ -34,7 +34,7 @@ from engine import (
     clock,
 )
 from engine.definitions import MAX_FILES
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from workflows.calendar import VIETNAM_TZ, WorkingCalendar
 from workflows.deadlines import ANY, DEFAULT_RULES, PROCEDURES, deadline_functions
 from workflows.demo_province import (

@@ -19,7 +19,7 @@ from engine import (
     StaticDirectory,
     TaskQuery,
 )
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from tests.conftest import read_model
 
 BUNDLE = {

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from engine import Actor, TaskQuery, clock
 from engine.specs import UserTaskInfo
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User, actor_of
 from workflows.dossier import add_version, item_name, present_items

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from engine import InvalidData, clock
 from engine.authorization import SYSTEM
 from engine.models import HumanTask
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from workflows import accounts
 from workflows import demo_province as province
 from workflows.autopilot import Autopilot

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.models import Definition, ProcessInstance
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle

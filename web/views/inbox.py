@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, RoleGrant, TaskQuery, clock
-from engine.tasks import TaskInfo
+from engine.task_queries import TaskInfo
 from web import params
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
