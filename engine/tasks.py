@@ -226,7 +226,9 @@ class TaskService:
         validator = jsonschema.Draft202012Validator(schema)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
-            details = [detail for error in errors for detail in _form_error_details(error)]
+            # jsonschema reports each missing property of one "required" on its own: once each.
+            unique = {(d["field"], d["message"]): d for e in errors for d in _form_error_details(e)}
+            details = list(unique.values())
             raise InvalidData(
                 "the form is not valid: "
                 + "; ".join(f"{d['field'] or 'form'}: {d['message']}" for d in details[:5]),

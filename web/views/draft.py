@@ -62,7 +62,12 @@ def called_definitions(session: Session, definition: Definition) -> list[Definit
     """The versions of the processes this definition calls, as recorded when it was deployed."""
     called = (definition.dependencies or {}).get("called_ids") or {}
     rows = [session.get(Definition, called[key]) for key in sorted(called) if called[key]]
-    return [row for row in rows if row is not None]
+    # In the order the process calls them (drafting, consultation, appraisal...), not by name.
+    xml = definition.xml or ""
+    return sorted(
+        (row for row in rows if row is not None),
+        key=lambda row: xml.find(f'calledElement="{row.key}"') % (len(xml) + 1),
+    )
 
 
 @bp.get("/drafts/<int:draft_id>")

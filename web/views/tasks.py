@@ -102,17 +102,21 @@ def _page(
                 if f.name in current
             }
         history = engine.task_history(row.instance_id, session=session) if draft else []
+        returned = _sent_back(engine, row, session) if open_now else None
     schema = info.form_schema if info else None
+    fields = fields_from_schema(schema)
+    labels = {f.name: f.label for f in fields}
     return render_template(
         "tasks/show.html",
         task=row,
         info=info,
         properties=properties,
         draft=draft,
-        fields=fields_from_schema(schema),
+        fields=fields,
         decisions=decision_choices(schema),
         values=values,
-        errors=errors or [],
+        errors=[_readable(error, labels) for error in errors or []],
+        returned=returned,
         required=required,
         present=present,
         versions=versions,
@@ -124,6 +128,27 @@ def _page(
         history=history,
         dossier_items=dossier.DOSSIER_ITEMS,
     ), status
+
+
+def _readable(error: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """A form error as the user reads it: the field's label, the message in their language."""
+    field = error.get("field")
+    label = labels.get(field or "", field)
+    if error.get("message") == "this field is required":
+        return {"field": None, "message": _("%(field)s is required.", field=label)}
+    return {**error, "field": label}
+
+
+def _sent_back(engine: Any, row: HumanTask, session: Any) -> Any:
+    """The decision that sent the work back to this step, if the last one before it did."""
+    done = [
+        event
+        for event in engine.audit_events(row.instance_id, session=session)
+        if event.action == "complete" and event.at <= row.created_at
+    ]
+    if done and (done[-1].data or {}).get("decision") == "return":
+        return done[-1]
+    return None
 
 
 @bp.get("/<task_id>")
@@ -197,8 +222,8 @@ def complete(task_id: str) -> Any:
     try:
         info = life.engine.complete(task_id, actor, data)
     except InvalidData as exc:
-        flash(exc.message, "error")
         details = exc.details if isinstance(exc.details, list) else []
+        flash(_("Please check what you entered") if details else exc.message, "error")
         return _page(task_id, form_data=data, errors=details, status=422)
     except Forbidden as exc:
         flash(exc.message, "error")

@@ -1,0 +1,1 @@
+"""End-to-end tests in real headless Chromium against a live Lexflow server."""
