@@ -4,7 +4,8 @@ A civil servant sees a draft (its process instance, tasks, dossier, audit log) w
 their organisations is involved in it: the lead agency, the issuing body, or an organisation
 a step of it was routed to; or when they worked one of its steps. Province-wide readers
 (administrators, process owners, inspectors, the HĐND standing committee and the
-chairpersons) see every draft. What a user may *do* is decided by the engine's authorizer.
+chairpersons, each held in an organisation of the province rather than of a commune) see
+every draft. What a user may *do* is decided by the engine's authorizer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import Actor
 from engine.models import HumanTask, ProcessInstance
+from workflows.directory import Organisation
 from workflows.drafts import Draft
 
 PROVINCE_READERS = frozenset(
@@ -26,21 +28,40 @@ def organisations_of(actor: Actor) -> frozenset[str]:
     return frozenset(g.organisation for g in actor.grants if g.organisation)
 
 
-def reads_everything(actor: Actor) -> bool:
-    return actor.is_admin or any(g.role in PROVINCE_READERS for g in actor.grants)
+def _province_level(session: Session, organisation: str | None) -> bool:
+    """False for an organisation of a commune (one under an organisation of kind commune)."""
+    seen: set[str] = set()
+    code = organisation
+    while code is not None and code not in seen:
+        seen.add(code)
+        row = session.get(Organisation, code)
+        if row is None or row.kind == "commune":
+            return False
+        code = row.parent_code
+    return True
+
+
+def reads_everything(session: Session, actor: Actor) -> bool:
+    """Administrators, and the reader roles held in an organisation of the province: the
+    same roles held in a commune (its chairperson, its inspector) read what their
+    organisations are involved in, like everybody else."""
+    return actor.is_admin or any(
+        g.role in PROVINCE_READERS and _province_level(session, g.organisation)
+        for g in actor.grants
+    )
 
 
 def edits_models(actor: Actor) -> bool:
     return actor.is_admin or any(g.role in MODEL_EDITORS for g in actor.grants)
 
 
-def visible_organisations(actor: Actor) -> frozenset[str] | None:
+def visible_organisations(session: Session, actor: Actor) -> frozenset[str] | None:
     """Organisation codes whose drafts the actor sees; None means every draft."""
-    return None if reads_everything(actor) else organisations_of(actor)
+    return None if reads_everything(session, actor) else organisations_of(actor)
 
 
 def can_view_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    if reads_everything(actor):
+    if reads_everything(session, actor):
         return True
     orgs = organisations_of(actor)
     if instance.organisation in orgs:
@@ -65,9 +86,9 @@ def can_view_instance(session: Session, actor: Actor, instance: ProcessInstance)
     return involved is not None
 
 
-def visible_instances(actor: Actor) -> ColumnElement[bool]:
+def visible_instances(session: Session, actor: Actor) -> ColumnElement[bool]:
     """:func:`can_view_instance` as a WHERE clause, for lists paged in the database."""
-    if reads_everything(actor):
+    if reads_everything(session, actor):
         return true()
     orgs = sorted(organisations_of(actor))
     drafts = select(Draft.code).where(
@@ -88,7 +109,7 @@ def visible_instances(actor: Actor) -> ColumnElement[bool]:
 
 
 def can_view_draft(session: Session, actor: Actor, draft: Draft) -> bool:
-    if reads_everything(actor):
+    if reads_everything(session, actor):
         return True
     orgs = organisations_of(actor)
     if draft.lead_agency in orgs or draft.issuing_body in orgs:

@@ -37,6 +37,8 @@ OPTIONAL_FIELDS = (
 @bp.get("/drafts")
 def index() -> Response:
     page = params.page()
+    with lifecycle().db.read() as session:
+        visible = access.visible_organisations(session, current_actor())
     flt = DraftFilter(
         text=params.text("text"),
         document_type=params.choice("document_type", DOCUMENT_TYPES),
@@ -44,7 +46,7 @@ def index() -> Response:
         status=params.choice("status", DRAFT_STATUSES),
         lead_agency=params.text("lead_agency", 40),
         plan_year=params.integer("plan_year", minimum=2000, maximum=2100),
-        visible_to=access.visible_organisations(current_actor()),
+        visible_to=visible,
         worked_by=current_actor().id,
         limit=page.limit,
         offset=page.offset,

@@ -26,16 +26,17 @@ bp = api_blueprint("instances", __name__)
 @bp.get("/instances")
 def index() -> Response:
     page = params.page()
-    query = select(ProcessInstance).where(visible_instances(current_actor()))
-    for column, value in (
+    filters = (
         (ProcessInstance.definition_key, params.text("key")),
         (ProcessInstance.status, params.choice("status", INSTANCE_STATUSES)),
         (ProcessInstance.business_key, params.text("business_key")),
         (ProcessInstance.organisation, params.text("organisation")),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     with lifecycle().db.read() as session:
+        query = select(ProcessInstance).where(visible_instances(session, current_actor()))
+        for column, value in filters:
+            if value is not None:
+                query = query.where(column == value)
         total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = session.execute(
             query.order_by(ProcessInstance.id.desc()).limit(page.limit).offset(page.offset)

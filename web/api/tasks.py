@@ -84,18 +84,27 @@ def show(task_id: str) -> Response:
         return jsonify(serializers.task_detail(TaskInfo.of(row), step))
 
 
+def _visible(task_id: str) -> None:
+    """404 for a task the caller may not see, as when reading it: ids cannot be probed."""
+    with lifecycle().db.read() as session:
+        task_or_404(session, current_actor(), task_id)
+
+
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str) -> Response:
+    _visible(task_id)
     return jsonify(serializers.task(lifecycle().engine.claim(task_id, current_actor())))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id: str) -> Response:
+    _visible(task_id)
     return jsonify(serializers.task(lifecycle().engine.unclaim(task_id, current_actor())))
 
 
 @bp.post("/tasks/<task_id>/assign")
 def assign(task_id: str) -> Response:
+    _visible(task_id)
     body = checked_body("AssignRequest")
     info = lifecycle().engine.assign(task_id, current_actor(), body["assignee"])
     return jsonify(serializers.task(info))
@@ -104,6 +113,7 @@ def assign(task_id: str) -> Response:
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str) -> Response:
     """Submit the form ``{"data": {...}}`` (an empty body submits no fields)."""
+    _visible(task_id)
     body = checked_body("CompleteRequest") if request.content_length else {}
     info = lifecycle().engine.complete(task_id, current_actor(), body.get("data") or {})
     return jsonify(serializers.task(info))

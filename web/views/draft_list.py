@@ -139,7 +139,7 @@ def index() -> Any:
                 status=filters.status,
                 lead_agency=filters.lead_agency,
                 plan_year=filters.plan_year,
-                visible_to=visible_organisations(actor),
+                visible_to=visible_organisations(session, actor),
                 limit=page_size,
                 offset=(filters.page - 1) * page_size,
             ),
