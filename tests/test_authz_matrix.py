@@ -161,6 +161,9 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/logout", SESSION, page(302, anonymous=302)),
     Row("POST", "/language/en", SESSION, page(302, anonymous=302)),
     Row("GET", "/profile", READ, page(200)),
+    Row("GET", "/notifications", READ, page(200)),
+    Row("POST", "/notifications/999999/read", WRITE, page(404),
+        note="nobody has a notification with this id: marking it read is 404 for everyone"),
     Row("POST", "/profile", WRITE, page(200), {"action": "token", "name": "authz"}),
     # Lists every signed-in user reads ------------------------------------------------------
     Row("GET", "/inbox?tab=offered", READ, page(200), hides=OFFERED_TASKS),

@@ -78,6 +78,9 @@ def reject_keys(mapping: dict[str, str], *keys: str) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["reject_keys"] = reject_keys
+    from web.views.notifications import unread_count
+
+    app.jinja_env.globals["unread_notifications"] = unread_count
     app.jinja_env.globals.update(
         role_name=role_name,
         stage_name=stage_name,
