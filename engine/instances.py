@@ -173,8 +173,6 @@ class InstanceService:
     ) -> ProcessInstance:
         opened = self._open_managed(session, instance_id, actor, allow_suspended=True)
         opened.runtime.cancel()
-        opened.row.status = "cancelled"
-        opened.row.ended_at = clock.now()
         persistence.save(
             self.ctx,
             session,
@@ -184,8 +182,8 @@ class InstanceService:
             actor=actor.id,
             action="cancel",
             data={"reason": reason},
+            changes={"status": "cancelled", "ended_at": clock.now(), "next_timer_at": None},
         )
-        opened.row.next_timer_at = None
         return opened.row
 
     def suspend(

@@ -11,6 +11,7 @@ import workflows.schema  # noqa: F401  (domain tables and migrations join the sc
 from engine import Database, Engine, StaticDirectory
 from tests.support.databases import DatabaseFactory
 from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.workers import ACTORS
 
 DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite", "postgresql"]
@@ -49,17 +50,6 @@ def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     yield db
     db.dispose()
-
-
-ACTORS = {
-    "an": ["drafter@SXD"],
-    "ba": ["drafter@SXD"],
-    "chi": ["appraiser@STP"],
-    "dung": ["appraiser@STP"],
-    "em": ["head@SXD"],
-    "giang": ["drafter@STC"],
-    "root": [],
-}
 
 
 @pytest.fixture

@@ -40,8 +40,9 @@ def test_deploy_start_claim_complete_audit(run, tmp_path: Path) -> None:
     files = [str(DATA / name) for name in ("service_step.bpmn",)]
     code, out = run("deploy", *files, "--as", "owner")
     assert code == 1 and "notify" in out  # the service is not registered in the app
-    files = [str(DATA / n) for n in ("api_qd_ubnd_tinh.bpmn", "draft_form.json",
-                                     "appraisal_form.json")]
+    files = [
+        str(DATA / n) for n in ("api_qd_ubnd_tinh.bpmn", "draft_form.json", "appraisal_form.json")
+    ]
     code, out = run("deploy", *files, "--as", "owner", "--note", "first")
     assert code == 0 and "qd_ubnd_tinh v1 (bpmn) deployed" in out
     code, out = run("deploy", *files, "--as", "owner")
@@ -91,10 +92,18 @@ def test_usage_errors_exit_2_and_refusals_exit_1(run) -> None:
 
 def test_tampered_audit_log_exits_1(run, lifecycle: Lifecycle) -> None:
     engine = lifecycle.engine
-    engine.deploy({n: (DATA / n).read_bytes() for n in ("api_qd_ubnd_tinh.bpmn",
-                   "draft_form.json", "appraisal_form.json")}, "owner")
-    instance = engine.start("qd_ubnd_tinh", actor=engine.actor("cv.sxd"), data={
-        "title": "Phí", "lead_agency": "SXD", "appraisal_org": "STP"})
+    engine.deploy(
+        {
+            n: (DATA / n).read_bytes()
+            for n in ("api_qd_ubnd_tinh.bpmn", "draft_form.json", "appraisal_form.json")
+        },
+        "owner",
+    )
+    instance = engine.start(
+        "qd_ubnd_tinh",
+        actor=engine.actor("cv.sxd"),
+        data={"title": "Phí", "lead_agency": "SXD", "appraisal_org": "STP"},
+    )
     db = Database(lifecycle.db.url)
     with db.engine.begin() as conn:
         if db.is_sqlite:

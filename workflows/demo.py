@@ -27,6 +27,7 @@ from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
 from workflows.plan import PlanItem, plan_status
 from workflows.registry import Regulation, impact_summary, record_impact, register
+from workflows.roles import STAGE_CODES
 
 DEFAULT_PASSWORD = "lexflow-demo-2026"  # noqa: S105 - printed for the demo users
 BEHIND_TARGET = 8
@@ -148,26 +149,15 @@ def _seed_people(lifecycle: Lifecycle, password: str) -> None:
         seed_rules(session)
 
 
-def _until(stage: str, limit: datetime):
-    order = [
-        "plan",
-        "drafting",
-        "consultation",
-        "appraisal",
-        "ubnd_review",
-        "examination",
-        "adoption",
-        "signing",
-        "publication",
-        "monitoring",
-    ]
+def _until(stage: str):
+    """Stop at ``stage`` (or later: ``done``/``dropped`` come last), or at a step (``_...``)."""
 
     def reached(draft: Draft, tasks: list[TaskInfo]) -> bool:
         if stage == "monitoring":
             return False
         if stage.startswith("_"):
             return any(task.element_id.endswith(stage) for task in tasks)
-        return order.index(draft.stage) >= order.index(stage) if draft.stage in order else True
+        return STAGE_CODES.index(draft.stage) >= STAGE_CODES.index(stage)
 
     return reached
 
@@ -198,7 +188,7 @@ def _walk(lifecycle: Lifecycle, scenario: Scenario, index: int, now: datetime) -
         )
         session.flush()
     pilot = Autopilot(lifecycle, now=start + timedelta(hours=1), pace=timedelta(days=1))
-    stop = _until(scenario.stage, now)
+    stop = _until(scenario.stage)
 
     def reached_or_now(candidate: Draft, tasks: list[TaskInfo]) -> bool:
         return stop(candidate, tasks) or (pilot.now is not None and pilot.now >= now)

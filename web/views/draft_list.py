@@ -10,7 +10,7 @@ page (``drafts.show``) lives in another module and is linked only when it is mou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -96,52 +96,34 @@ def draft_url(draft_id: int | None, code: str | None = None) -> str | None:
     return url_for("drafts.index", q=code) if code else None
 
 
-@dataclass(frozen=True)
-class ListFilters:
-    text: str | None = None
-    document_type: str | None = None
-    stage: str | None = None
-    status: str | None = None
-    lead_agency: str | None = None
-    plan_year: int | None = None
-    page: int = 1
-
-    @classmethod
-    def from_args(cls) -> ListFilters:
-        args = request.args
-        document_type = params.choice("document_type", DOCUMENT_TYPES)
-        stage = params.choice("stage", STAGE_CODES)
-        status = params.choice("status", STATUSES)
-        return cls(
-            text=(args.get("q") or "").strip()[:200] or None,
-            document_type=document_type,
-            stage=stage,
-            status=status,
-            lead_agency=(args.get("lead_agency") or "").strip()[:40] or None,
-            plan_year=params.integer("plan_year", minimum=2000, maximum=2100),
-            page=params.integer("page", 1, minimum=1, maximum=100_000) or 1,
-        )
+def _criteria() -> DraftFilter:
+    """The list's search and filters from the query string (paging and visibility aside)."""
+    return DraftFilter(
+        text=(request.args.get("q") or "").strip()[:200] or None,
+        document_type=params.choice("document_type", DOCUMENT_TYPES),
+        stage=params.choice("stage", STAGE_CODES),
+        status=params.choice("status", STATUSES),
+        lead_agency=(request.args.get("lead_agency") or "").strip()[:40] or None,
+        plan_year=params.integer("plan_year", minimum=2000, maximum=2100),
+    )
 
 
 @bp.get("/drafts")
 @login_required
 def index() -> Any:
     actor = current_actor()
-    filters = ListFilters.from_args()
+    filters = _criteria()
+    page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     page_size = int(current_app.config.get("PAGE_SIZE", 25))
     with lifecycle().db.read() as session:
         drafts, total = list_drafts(
             session,
-            DraftFilter(
-                text=filters.text,
-                document_type=filters.document_type,
-                stage=filters.stage,
-                status=filters.status,
-                lead_agency=filters.lead_agency,
-                plan_year=filters.plan_year,
+            replace(
+                filters,
                 visible_to=visible_organisations(session, actor),
+                worked_by=actor.id,
                 limit=page_size,
-                offset=(filters.page - 1) * page_size,
+                offset=(page - 1) * page_size,
             ),
         )
         organisations = _active_organisations(session)
@@ -154,6 +136,7 @@ def index() -> Any:
         total=total,
         pages=max(1, -(-total // page_size)),
         filters=filters,
+        page=page,
         organisations=organisations,
         document_types=DOCUMENT_TYPES,
         stages=STAGE_CODES,
