@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from engine import clock
 from tests.support.openapi import (
     ApiClient,
     api_fixture,  # noqa: F401
     deployed_fixture,  # noqa: F401
 )
 from web.api.spec import DOCUMENT
+from workflows import accounts
 from workflows.lifecycle import Lifecycle
 
 OPERATIONS = sorted(
@@ -70,3 +74,24 @@ def test_token_writes_need_no_csrf_token(api: ApiClient, deployed: Lifecycle) ->
     body = {"title": "Quy định phí tham quan", "document_type": "qd_ubnd_tinh",
             "lead_agency": "SXD"}  # fmt: skip
     assert drafter.post("/drafts", json=body).status_code == 201
+
+
+def test_token_use_is_recorded_without_a_write_on_every_request(api: ApiClient) -> None:
+    """The last use is kept to within minutes, so read-only calls do not each take a write."""
+    drafter = api.as_user("cv.sxd")
+    start = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+    def last_used() -> datetime | None:
+        with api.lifecycle.db.read() as session:
+            return session.execute(select(accounts.ApiToken.last_used_at)).scalar_one()
+
+    with clock.frozen_at(start):
+        assert drafter.get("/tasks").status_code == 200
+    assert last_used() == start
+    with clock.frozen_at(start + accounts.TOKEN_USE_RESOLUTION - timedelta(seconds=1)):
+        assert drafter.get("/tasks").status_code == 200
+    assert last_used() == start
+    later = start + accounts.TOKEN_USE_RESOLUTION
+    with clock.frozen_at(later):
+        assert drafter.get("/tasks").status_code == 200
+    assert last_used() == later
