@@ -15,6 +15,7 @@ from .errors import (
     ProcessError,
 )
 from .instances import InstanceInfo
+from .messages import Message
 from .services import ServiceCall, ServiceRegistry
 from .task_queries import TaskInfo, TaskQuery
 
@@ -32,6 +33,7 @@ __all__ = [
     "Forbidden",
     "InstanceInfo",
     "InvalidData",
+    "Message",
     "NotFound",
     "ProcessError",
     "RoleGrant",

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from engine.messages import Message
+
 
 @dataclass(frozen=True)
 class RoleGrant:
@@ -112,12 +114,22 @@ class Authorizer:
     def eligible(self, actor: Actor, task: TaskFacts) -> str | None:
         """Could ``actor`` work this task at all (role, organisation, four-eyes)?"""
         if not actor.holds(task.role, task.organisation):
-            where = f" of {task.organisation}" if task.organisation else ""
-            return f"{actor.id} does not hold the role '{task.role}'{where}"
+            if task.organisation:
+                return Message(
+                    "%(actor)s does not hold the role '%(role)s' of %(organisation)s",
+                    actor=actor.id,
+                    role=task.role,
+                    organisation=task.organisation,
+                )
+            return Message(
+                "%(actor)s does not hold the role '%(role)s'", actor=actor.id, role=task.role
+            )
         if actor.id in task.excluded_actors:
-            return (
-                f"{actor.id} completed an earlier step ({', '.join(task.separate_from)}) of "
-                "this process and may not also do this one (four-eyes rule)"
+            return Message(
+                "%(actor)s completed an earlier step (%(steps)s) of this process and may not "
+                "also do this one (four-eyes rule)",
+                actor=actor.id,
+                steps=", ".join(task.separate_from),
             )
         return None
 
@@ -126,20 +138,28 @@ class Authorizer:
 
     def refuse_complete(self, actor: Actor, task: TaskFacts) -> str | None:
         if task.state == "claimed" and task.assignee != actor.id:
-            return f"the task is claimed by {task.assignee}"
+            return Message("the task is claimed by %(assignee)s", assignee=task.assignee)
         return self.eligible(actor, task)
 
     def refuse_unclaim(self, actor: Actor, task: TaskFacts) -> str | None:
         if task.assignee == actor.id or self.is_supervisor(actor, task.organisation):
             return None
-        return f"only {task.assignee} or a supervisor may release this task"
+        return Message(
+            "only %(assignee)s or a supervisor may release this task", assignee=task.assignee
+        )
 
     def refuse_assign(self, actor: Actor, task: TaskFacts, target: Actor) -> str | None:
         allowed = task.assignee == actor.id or self.is_supervisor(actor, task.organisation)
         if not allowed:
-            return "only the assignee or a supervisor of the organisation may assign this task"
+            return Message(
+                "only the assignee or a supervisor of the organisation may assign this task"
+            )
         reason = self.eligible(target, task)
-        return f"cannot assign to {target.id}: {reason}" if reason else None
+        if reason:
+            return Message(
+                "cannot assign to %(target)s: %(reason)s", target=target.id, reason=reason
+            )
+        return None
 
     def refuse_start(self, actor: Actor, process_key: str) -> str | None:
         return None
@@ -148,4 +168,4 @@ class Authorizer:
         """Cancel, suspend, resume, migrate."""
         if self.is_supervisor(actor, organisation):
             return None
-        return "only an administrator or a supervisor may manage this process instance"
+        return Message("only an administrator or a supervisor may manage this process instance")

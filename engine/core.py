@@ -23,12 +23,13 @@ from .definitions import DefinitionInfo, DefinitionService
 from .errors import NotFound
 from .expressions import SafeEvaluator
 from .instances import InstanceInfo, InstanceService
+from .messages import Message
 from .migration import MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
 from .task_queries import TaskInfo, TaskQuery
-from .tasks import TaskService
+from .tasks import TaskService, state_refusal
 from .timers import TimerRun, TimerService
 
 
@@ -104,7 +105,7 @@ class Engine:
         """Resolve an actor id through the directory (NotFound if unknown)."""
         actor = self.ctx.directory.get(actor_id)
         if actor is None:
-            raise NotFound(f"no user '{actor_id}'")
+            raise NotFound(Message("no user '%(user)s'", user=actor_id))
         return actor
 
     # Definitions ----------------------------------------------------------------------------
@@ -275,15 +276,15 @@ class Engine:
             policy = self.ctx.authorizer
             if action == "claim":
                 if row.state != "open":
-                    return f"the task is {row.state}"
+                    return state_refusal(row.state)
                 return policy.refuse_claim(actor, facts)
             if action == "complete":
                 if row.state not in ("open", "claimed"):
-                    return f"the task is {row.state}"
+                    return state_refusal(row.state)
                 return policy.refuse_complete(actor, facts)
             if action == "unclaim":
                 if row.state != "claimed":
-                    return "the task is not claimed"
+                    return Message("the task is not claimed")
                 return policy.refuse_unclaim(actor, facts)
             raise ValueError(f"unknown action {action}")
 

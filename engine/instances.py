@@ -15,6 +15,7 @@ from .authorization import Actor
 from .context import EngineContext
 from .definitions import DefinitionService
 from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .messages import Message
 from .models import ProcessInstance
 from .runtime import ProcessRuntime
 from .scripting import RunContext
@@ -66,16 +67,34 @@ class OpenInstance:
     run: RunContext
 
 
+def status_refusal(instance_id: int, status: str) -> Message:
+    """Why an instance in ``status`` refuses the action (one whole sentence per status)."""
+    if status == "suspended":
+        return Message("process instance %(instance)s is suspended", instance=instance_id)
+    if status == "completed":
+        return Message("process instance %(instance)s is completed", instance=instance_id)
+    if status == "cancelled":
+        return Message("process instance %(instance)s is cancelled", instance=instance_id)
+    if status == "running":
+        return Message("process instance %(instance)s is running", instance=instance_id)
+    return Message(
+        "process instance %(instance)s is %(status)s", instance=instance_id, status=status
+    )
+
+
 def _check_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise InvalidData("process data must be a JSON object")
+        raise InvalidData(Message("process data must be a JSON object"))
     for key in data:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise InvalidData(
-                f"'{key}' is not a valid variable name (letters, digits and _, not starting "
-                "with _ or a digit)"
+                Message(
+                    "'%(key)s' is not a valid variable name (letters, digits and _, not "
+                    "starting with _ or a digit)",
+                    key=key,
+                )
             )
     return dict(data)
 
@@ -91,11 +110,12 @@ class InstanceService:
     ) -> OpenInstance:
         row = session.get(ProcessInstance, instance_id)
         if row is None:
-            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
-        if require_running and row.status != "running":
-            raise Conflict(
-                f"process instance {instance_id} is {row.status}", instance_id=instance_id
+            raise NotFound(
+                Message("no process instance %(instance)s", instance=instance_id),
+                instance_id=instance_id,
             )
+        if require_running and row.status != "running":
+            raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         loaded = self.definitions.loaded_by_id(session, row.definition_id)
         run = RunContext(
             instance_id=row.id,
@@ -191,9 +211,7 @@ class InstanceService:
     ) -> ProcessInstance:
         row = self._managed_row(session, instance_id, actor)
         if row.status != "running":
-            raise Conflict(
-                f"process instance {instance_id} is {row.status}", instance_id=instance_id
-            )
+            raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         return self._set_status(session, row, "suspended", actor, "suspend", reason)
 
     def resume(
@@ -201,15 +219,16 @@ class InstanceService:
     ) -> ProcessInstance:
         row = self._managed_row(session, instance_id, actor)
         if row.status != "suspended":
-            raise Conflict(
-                f"process instance {instance_id} is {row.status}", instance_id=instance_id
-            )
+            raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         return self._set_status(session, row, "running", actor, "resume", reason)
 
     def _managed_row(self, session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
         row = session.get(ProcessInstance, instance_id)
         if row is None:
-            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
+            raise NotFound(
+                Message("no process instance %(instance)s", instance=instance_id),
+                instance_id=instance_id,
+            )
         refusal = self.ctx.authorizer.refuse_manage_instance(actor, row.organisation)
         if refusal:
             raise Forbidden(refusal, instance_id=instance_id)
@@ -220,9 +239,7 @@ class InstanceService:
     ) -> OpenInstance:
         row = self._managed_row(session, instance_id, actor)
         if row.status not in (("running", "suspended") if allow_suspended else ("running",)):
-            raise Conflict(
-                f"process instance {instance_id} is {row.status}", instance_id=instance_id
-            )
+            raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         return self.open(session, instance_id, require_running=False)
 
     def _set_status(
@@ -245,7 +262,10 @@ class InstanceService:
     def get(self, session: Session, instance_id: int) -> ProcessInstance:
         row = session.get(ProcessInstance, instance_id)
         if row is None:
-            raise NotFound(f"no process instance {instance_id}", instance_id=instance_id)
+            raise NotFound(
+                Message("no process instance %(instance)s", instance=instance_id),
+                instance_id=instance_id,
+            )
         return row
 
     def data(self, session: Session, instance_id: int) -> dict[str, Any]:

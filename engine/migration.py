@@ -23,7 +23,8 @@ from .authorization import Actor
 from .context import EngineContext
 from .definitions import DefinitionService
 from .errors import Conflict, Forbidden, InvalidData
-from .instances import InstanceService
+from .instances import InstanceService, status_refusal
+from .messages import Message
 from .models import OPEN_STATES, HumanTask
 from .runtime import ProcessRuntime
 
@@ -75,14 +76,17 @@ class MigrationService:
         if refusal:
             raise Forbidden(refusal, instance_id=instance_id)
         if row.status not in ("running", "suspended"):
-            raise Conflict(
-                f"process instance {instance_id} is {row.status}", instance_id=instance_id
-            )
+            raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         current = self.definitions.get(session, row.definition_id)
         target = self.definitions.get(session, target_definition_id)
         if target.key != current.key or target.kind != "bpmn":
             raise InvalidData(
-                f"definition {target.id} is '{target.key}', not a version of '{current.key}'",
+                Message(
+                    "definition %(definition)s is '%(key)s', not a version of '%(current)s'",
+                    definition=target.id,
+                    key=target.key,
+                    current=current.key,
+                ),
                 instance_id=instance_id,
             )
         opened = self.instances.open(session, instance_id, require_running=False)
@@ -129,7 +133,10 @@ class MigrationService:
             return report
         if not report.possible:
             raise Conflict(
-                "the instance cannot be migrated: " + "; ".join(report.refusals),
+                Message(
+                    "the instance cannot be migrated: %(reasons)s",
+                    reasons="; ".join(report.refusals),
+                ),
                 instance_id=instance_id,
                 details=report.to_json(),
             )

@@ -17,9 +17,21 @@ from . import audit, clock, persistence
 from .authorization import Actor, TaskFacts
 from .context import CompletionRequest, EngineContext
 from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .instances import InstanceService, OpenInstance, _check_data
+from .instances import InstanceService, OpenInstance, _check_data, status_refusal
+from .messages import Message
 from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .task_queries import TaskInfo, TaskQuery, count_tasks, list_tasks
+
+
+def state_refusal(state: str) -> Message:
+    """Why a task in ``state`` refuses the action (one whole sentence per state)."""
+    if state == "claimed":
+        return Message("the task is already claimed")
+    if state == "cancelled":
+        return Message("the task is already cancelled")
+    if state == "completed":
+        return Message("the task is already completed")
+    return Message("the task is %(state)s", state=state)
 
 
 class TaskService:
@@ -37,7 +49,7 @@ class TaskService:
     def get(self, session: Session, task_id: str) -> HumanTask:
         row = session.get(HumanTask, task_id)
         if row is None:
-            raise NotFound(f"no task {task_id}", task_id=task_id)
+            raise NotFound(Message("no task %(task)s", task=task_id), task_id=task_id)
         return row
 
     def facts(self, session: Session, row: HumanTask) -> TaskFacts:
@@ -95,16 +107,20 @@ class TaskService:
             .execution_options(populate_existing=True)
         ).first()
         if found is None:
-            raise NotFound(f"no task {task_id}", task_id=task_id)
+            raise NotFound(Message("no task %(task)s", task=task_id), task_id=task_id)
         row, instance = found
         instance_id = instance.id
         if row.state not in OPEN_STATES:
             raise Conflict(
-                f"the task is already {row.state}", task_id=task_id, instance_id=instance_id
+                state_refusal(row.state),
+                task_id=task_id,
+                instance_id=instance_id,
             )
         if instance.status != "running":
             raise Conflict(
-                f"the process is {instance.status}", instance_id=instance_id, task_id=task_id
+                status_refusal(instance.id, instance.status),
+                instance_id=instance_id,
+                task_id=task_id,
             )
         return row, instance
 
@@ -112,7 +128,9 @@ class TaskService:
         row, instance = self._read_for_update(session, task_id)
         if row.state == "claimed":
             who = "you" if row.assignee == actor.id else row.assignee
-            raise Conflict(f"the task is already claimed by {who}", task_id=task_id)
+            raise Conflict(
+                Message("the task is already claimed by %(who)s", who=who), task_id=task_id
+            )
         refusal = self.ctx.authorizer.refuse_claim(actor, self.facts(session, row))
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
@@ -126,7 +144,7 @@ class TaskService:
     def unclaim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
         row, instance = self._read_for_update(session, task_id)
         if row.state != "claimed":
-            raise Conflict("the task is not claimed", task_id=task_id)
+            raise Conflict(Message("the task is not claimed"), task_id=task_id)
         refusal = self.ctx.authorizer.refuse_unclaim(actor, self.facts(session, row))
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
@@ -147,7 +165,7 @@ class TaskService:
         row, instance = self._read_for_update(session, task_id)
         target = self.ctx.directory.get(target_id)
         if target is None:
-            raise InvalidData(f"no user '{target_id}'", task_id=task_id)
+            raise InvalidData(Message("no user '%(user)s'", user=target_id), task_id=task_id)
         refusal = self.ctx.authorizer.refuse_assign(actor, self.facts(session, row), target)
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
@@ -182,7 +200,7 @@ class TaskService:
         self._validate_form(row, opened, submitted)
         task = opened.runtime.find_task(task_id)
         if str(task.id) not in {str(t.id) for t in opened.runtime.ready_user_tasks()}:
-            raise Conflict("the task is no longer waiting for input", task_id=task_id)
+            raise Conflict(Message("the task is no longer waiting for input"), task_id=task_id)
         if self.ctx.completion_checks:
             request = CompletionRequest(
                 session=session,
@@ -219,7 +237,9 @@ class TaskService:
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise InvalidData(
-                f"this step does not accept the field(s) {', '.join(unknown)}",
+                Message(
+                    "this step does not accept the field(s) %(fields)s", fields=", ".join(unknown)
+                ),
                 task_id=row.id,
                 details=[{"field": name, "message": "unknown field"} for name in unknown],
             )
@@ -230,8 +250,12 @@ class TaskService:
             unique = {(d["field"], d["message"]): d for e in errors for d in _form_error_details(e)}
             details = list(unique.values())
             raise InvalidData(
-                "the form is not valid: "
-                + "; ".join(f"{d['field'] or 'form'}: {d['message']}" for d in details[:5]),
+                Message(
+                    "the form is not valid: %(problems)s",
+                    problems="; ".join(
+                        f"{d['field'] or 'form'}: {d['message']}" for d in details[:5]
+                    ),
+                ),
                 task_id=row.id,
                 details=details,
             )
@@ -243,7 +267,29 @@ def _form_error_details(error: jsonschema.ValidationError) -> list[dict[str, Any
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [name for name in error.validator_value if name not in error.instance]
         return [
-            {"field": ".".join([*path, name]), "message": "this field is required"}
+            {"field": ".".join([*path, name]), "message": Message("this field is required")}
             for name in missing
         ]
-    return [{"field": ".".join(path) or None, "message": error.message}]
+    return [{"field": ".".join(path) or None, "message": _field_problem(error)}]
+
+
+def _field_problem(error: jsonschema.ValidationError) -> str:
+    """The common schema failures as translatable sentences; jsonschema's text otherwise."""
+    limit = error.validator_value
+    if error.validator == "minLength":
+        return Message("needs at least %(n)s characters", n=limit)
+    if error.validator == "maxLength":
+        return Message("takes at most %(n)s characters", n=limit)
+    if error.validator == "minimum":
+        return Message("must not be below %(n)s", n=limit)
+    if error.validator == "maximum":
+        return Message("must not be above %(n)s", n=limit)
+    if error.validator in ("enum", "const"):
+        return Message("is not one of the allowed choices")
+    if error.validator == "format" and limit == "date":
+        return Message("is not a valid date")
+    if error.validator == "type":
+        return Message("has the wrong kind of value (expected %(type)s)", type=limit)
+    if error.validator == "pattern":
+        return Message("is not in the expected form")
+    return error.message

@@ -71,7 +71,11 @@ def test_a_draft_worked_from_start_to_end(api: ApiClient) -> None:
     assert check["element_id"] == "Task_check"
     for action in ("claim", "complete"):
         refused = act(api, "cv.sxd", check["id"], action)
-        assert refused.status_code == 403 and "four-eyes" in refused.get_json()["message"]
+        assert refused.status_code == 403 and "bốn mắt" in refused.get_json()["message"]
+        english = api.as_user("cv.sxd").post(
+            f"/tasks/{check['id']}/{action}", headers={"Accept-Language": "en"}
+        )
+        assert english.status_code == 403 and "four-eyes" in english.get_json()["message"]
     assert act(api, "cv2.sxd", check["id"], "complete").status_code == 200
 
     # The Department of Justice appraises; returning needs a reason.

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "web" / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 #: The keywords ``pybabel extract`` is run with (see web/translations/README.md).
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2), "Message": None}
+#: Where user-visible sentences live (web: gettext; engine and workflows: ``Message``).
+SOURCE_PACKAGES = ("web", "engine", "workflows")
 #: ``%(name)s``-style placeholders, and any other ``%`` that is not an escaped ``%%``.
 PLACEHOLDER = re.compile(r"%\((\w+)\)([sdifr])")
 STRAY_PERCENT = re.compile(r"%(?!%|\(\w+\)[sdifr])")
@@ -70,14 +72,14 @@ def _extract_now() -> Catalog:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
 
-    def only_web(dirpath: str) -> bool:
+    def only_sources(dirpath: str) -> bool:
         relative = Path(os.path.relpath(dirpath, ROOT))
         name = relative.name
-        return relative.parts[0] == "web" and not name.startswith((".", "_"))
+        return relative.parts[0] in SOURCE_PACKAGES and not name.startswith((".", "_"))
 
     catalog = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_web
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_sources
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -239,3 +239,34 @@ def test_escalations_reach_the_notification_page(
         ).status_code
         == 404
     )
+
+
+def test_refusals_from_the_engine_speak_the_users_language(
+    app: Flask, lifecycle: Lifecycle, draft: Draft
+) -> None:
+    """Engine and domain sentences are translated, values and nested reasons included."""
+    task = _open(lifecycle, draft)[0]
+    page = f"/tasks/{task.id}"
+    lifecycle.engine.claim(task.id, lifecycle.engine.actor("cv.sxd"))
+    english = signed_in(app, "cv2.sxd")
+    vietnamese = signed_in(app, "cv2.sxd")
+    vietnamese.post("/language/vi", data={"csrf_token": csrf_token(vietnamese, "/inbox")})
+
+    for client, claimed in (
+        (english, "the task is already claimed by cv.sxd"),
+        (vietnamese, "việc này đã do cv.sxd nhận xử lý"),
+    ):
+        conflict = _post(client, f"{page}/claim", {}, page)
+        assert conflict.status_code == 409
+        assert claimed in conflict.get_data(as_text=True)
+
+    head = signed_in(app, "gd.sxd")  # supervises SXD, but the appraiser cannot draft
+    refused = _post(head, f"{page}/assign", {"assignee": "tdv.stp"}, page)
+    assert refused.status_code == 403
+    assert "cannot assign to tdv.stp: tdv.stp does not hold the role" in refused.get_data(
+        as_text=True
+    )
+    head.post("/language/vi", data={"csrf_token": csrf_token(head, "/inbox")})
+    refused = _post(head, f"{page}/assign", {"assignee": "tdv.stp"}, page).get_data(as_text=True)
+    assert "không thể giao cho tdv.stp: tdv.stp không có vai trò “drafter” tại SXD" in refused
+    assert lifecycle.engine.task(task.id).assignee == "cv.sxd"  # nothing changed

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from engine import Actor, InvalidData
 from web.extensions import lifecycle
+from web.i18n import localize
 from workflows import accounts
 from workflows.directory import User, actor_of
 
@@ -185,7 +186,7 @@ def profile() -> Any:
                     try:
                         user.password_hash = accounts.hash_password(request.form.get("new", ""))
                     except InvalidData as exc:
-                        flash(exc.message, "error")
+                        flash(localize(exc.message), "error")
                     else:
                         session["pw"] = _fingerprint(user)
                         flash(_("Password changed."), "info")

@@ -24,6 +24,7 @@ from engine import (
     NotFound,
     ProcessError,
 )
+from web.i18n import localize
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(exc: EngineError) -> Any:
         status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 422)
-        return respond(status, exc.message, exc.code, **exc.context())
+        context = exc.context()
+        if isinstance(exc.details, list):
+            context["details"] = [
+                {**item, "message": localize(item["message"])}
+                if isinstance(item, dict) and "message" in item
+                else item
+                for item in exc.details
+            ]
+        return respond(status, localize(exc.message), exc.code, **context)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:

@@ -13,9 +13,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, request, session
+from flask_babel import gettext
 from markupsafe import Markup
 
-from engine import clock
+from engine import Message, clock
 from web.extensions import babel
 from workflows.calendar import VIETNAM_TZ, vietnam_date
 
@@ -40,6 +41,15 @@ def compile_catalogues(target: Path) -> Path:
 
 
 def select_locale() -> str:
+    """The page's language: the switch, else the profile, else the browser, else Vietnamese.
+
+    API calls put an explicit ``Accept-Language`` first: a script that asks for English
+    messages gets them whatever its owner's profile says.
+    """
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        asked = request.accept_languages.best_match(["vi", "en"])
+        if asked:
+            return str(asked)
     chosen = session.get("lang")
     if chosen in ("vi", "en"):
         return str(chosen)
@@ -47,6 +57,25 @@ def select_locale() -> str:
     if user is not None and user.language in ("vi", "en"):
         return str(user.language)
     return request.accept_languages.best_match(["vi", "en"]) or "vi"
+
+
+def localize(text: object) -> str:
+    """``text`` in the user's language when it is an engine or domain :class:`Message`.
+
+    Its template is looked up in the catalogue and filled again with its values (messages
+    among the values are translated too); any other text is returned as it is.
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, Message):
+        return str(text)
+    if not text.params:
+        return str(gettext(text.template))
+    values = {
+        name: localize(value) if isinstance(value, Message) else value
+        for name, value in text.params.items()
+    }
+    return str(gettext(text.template, **values))
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -76,6 +105,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["date_vn"] = format_date
     app.jinja_env.filters["datetime_vn"] = format_datetime
+    app.jinja_env.filters["localize"] = localize
     app.jinja_env.globals["days_left"] = days_left
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.filters["nl2br"] = lambda text: Markup("<br>").join((text or "").splitlines())

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import InvalidData, NotFound, clock
+from engine import InvalidData, Message, NotFound, clock
 from engine.models import Base
 from workflows.directory import Organisation, RoleAssignment, User, find_user
 from workflows.roles import ROLE_CODES
@@ -45,7 +45,7 @@ class ApiToken(Base):
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise InvalidData(f"a password needs at least {MIN_PASSWORD} characters")
+        raise InvalidData(Message("a password needs at least %(n)s characters", n=MIN_PASSWORD))
     return _hasher.hash(password)
 
 
@@ -95,9 +95,9 @@ def create_user(
 ) -> User:
     username = username.strip().lower()
     if not username or len(username) > 100 or not all(c.isalnum() or c in "._-" for c in username):
-        raise InvalidData("a username uses letters, digits, '.', '_' and '-' only")
+        raise InvalidData(Message("a username uses letters, digits, '.', '_' and '-' only"))
     if find_user(session, username) is not None:
-        raise InvalidData(f"the username '{username}' is taken")
+        raise InvalidData(Message("the username '%(name)s' is taken", name=username))
     user = User(
         username=username,
         full_name=full_name.strip() or username,
@@ -117,9 +117,9 @@ def create_user(
 
 def grant_role(session: Session, user: User, role: str, organisation: str) -> RoleAssignment:
     if role not in ROLE_CODES:
-        raise InvalidData(f"'{role}' is not a role")
+        raise InvalidData(Message("'%(role)s' is not a role", role=role))
     if session.get(Organisation, organisation) is None:
-        raise InvalidData(f"no organisation '{organisation}'")
+        raise InvalidData(Message("no organisation '%(code)s'", code=organisation))
     existing = session.execute(
         select(RoleAssignment).where(
             RoleAssignment.user_id == user.id,
@@ -144,7 +144,14 @@ def revoke_role(session: Session, user: User, role: str, organisation: str) -> N
         )
     ).scalar_one_or_none()
     if assignment is None:
-        raise NotFound(f"{user.username} does not hold {role} in {organisation}")
+        raise NotFound(
+            Message(
+                "%(user)s does not hold %(role)s in %(organisation)s",
+                user=user.username,
+                role=role,
+                organisation=organisation,
+            )
+        )
     session.delete(assignment)
     session.flush()
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import Database, InvalidData, clock
+from engine import Database, InvalidData, Message, clock
 from engine.models import Base
 from workflows.calendar import CalendarException, WorkingCalendar
 
@@ -33,9 +33,9 @@ class CalendarDay(Base):
 
 def set_day(session: Session, day: date, kind: str, name: str, actor: str) -> CalendarDay:
     if kind not in ("off", "work"):
-        raise InvalidData("kind must be 'off' (a day off) or 'work' (a working day)")
+        raise InvalidData(Message("kind must be 'off' (a day off) or 'work' (a working day)"))
     if not name.strip():
-        raise InvalidData("give the day a name (e.g. 'Nghỉ bù Quốc khánh')")
+        raise InvalidData(Message("give the day a name (e.g. 'Nghỉ bù Quốc khánh')"))
     row = session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day)

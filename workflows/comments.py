@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import InvalidData, clock
+from engine import InvalidData, Message, clock
 from engine.models import Base
 
 MAX_COMMENT = 5000
@@ -29,9 +29,9 @@ def add_comment(
 ) -> DraftComment:
     text = (body or "").strip()
     if not text:
-        raise InvalidData("a comment cannot be empty")
+        raise InvalidData(Message("a comment cannot be empty"))
     if len(text) > MAX_COMMENT:
-        raise InvalidData(f"a comment has at most {MAX_COMMENT} characters")
+        raise InvalidData(Message("a comment has at most %(n)s characters", n=MAX_COMMENT))
     row = DraftComment(
         draft_id=draft_id, task_id=task_id, author=author, body=text, created_at=clock.now()
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import InvalidData, clock
+from engine import InvalidData, Message, clock
 from engine.models import Base
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -117,13 +117,23 @@ def check_file(filename: str, data: bytes) -> CheckedFile:
     name = _safe_filename(filename)
     extension = Path(name).suffix.lower()
     if extension not in CONTENT_TYPES:
-        raise InvalidData(f"'{name}': only PDF, DOCX and ODT files are accepted")
+        raise InvalidData(
+            Message("'%(name)s': only PDF, DOCX and ODT files are accepted", name=name)
+        )
     if not data:
-        raise InvalidData(f"'{name}' is empty")
+        raise InvalidData(Message("'%(name)s' is empty", name=name))
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidData(f"'{name}' is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise InvalidData(
+            Message(
+                "'%(name)s' is larger than %(mb)s MB", name=name, mb=MAX_FILE_BYTES // (1024 * 1024)
+            )
+        )
     if not _sniff(extension, data):
-        raise InvalidData(f"'{name}' is not really a {extension[1:].upper()} file")
+        raise InvalidData(
+            Message(
+                "'%(name)s' is not really a %(kind)s file", name=name, kind=extension[1:].upper()
+            )
+        )
     return CheckedFile(name, CONTENT_TYPES[extension], data, hashlib.sha256(data).hexdigest())
 
 
@@ -149,7 +159,7 @@ def add_version(
     task_id: str | None = None,
 ) -> DocumentVersion:
     if item_code not in DOSSIER_ITEMS:
-        raise InvalidData(f"'{item_code}' is not a dossier item")
+        raise InvalidData(Message("'%(item)s' is not a dossier item", item=item_code))
     checked = check_file(filename, data)
     latest = session.execute(
         select(func.max(DocumentVersion.version)).where(

@@ -23,6 +23,7 @@ from engine import (
     Engine,
     Forbidden,
     InvalidData,
+    Message,
     ServiceRegistry,
     clock,
 )
@@ -70,7 +71,7 @@ class DomainAuthorizer(Authorizer):
             return None
         if any(g.role in ("drafter", "agency_head", "process_owner") for g in actor.grants):
             return None  # start_draft still limits drafts to the lead agency's people
-        return "only drafters, heads of agencies and process owners start processes"
+        return Message("only drafters, heads of agencies and process owners start processes")
 
 
 def model_files(directory: Path = MODELS) -> dict[str, bytes]:
@@ -127,14 +128,16 @@ class Lifecycle:
     ) -> Draft:
         """Create a draft and start its lifecycle process in the caller's transaction."""
         if document_type not in DOCUMENT_TYPES:
-            raise InvalidData(f"'{document_type}' is not a document type")
+            raise InvalidData(Message("'%(code)s' is not a document type", code=document_type))
         title = (title or "").strip()
         if not 5 <= len(title) <= 500:
-            raise InvalidData("the title needs 5 to 500 characters")
+            raise InvalidData(Message("the title needs 5 to 500 characters"))
         if ground not in GROUNDS:
-            raise InvalidData(f"'{ground}' is not a ground of Art. 50 (or 'none')")
+            raise InvalidData(
+                Message("'%(ground)s' is not a ground of Art. 50 (or 'none')", ground=ground)
+            )
         if session.get(Organisation, lead_agency) is None:
-            raise InvalidData(f"no organisation '{lead_agency}'")
+            raise InvalidData(Message("no organisation '%(code)s'", code=lead_agency))
         allowed = (
             actor.is_admin
             or actor.id == SYSTEM.id
@@ -142,7 +145,13 @@ class Lifecycle:
             or actor.holds("agency_head", lead_agency)
         )
         if not allowed:
-            raise Forbidden(f"{actor.id} is not a drafter or head of {lead_agency}")
+            raise Forbidden(
+                Message(
+                    "%(actor)s is not a drafter or head of %(agency)s",
+                    actor=actor.id,
+                    agency=lead_agency,
+                )
+            )
         orgs = resolve(session, document_type, commune if document_type in COMMUNE_TYPES else None)
         today = vietnam_date(clock.now())
         consulted = [
@@ -152,7 +161,7 @@ class Lifecycle:
         ]
         for code in consulted:
             if session.get(Organisation, code) is None:
-                raise InvalidData(f"no organisation '{code}' to consult")
+                raise InvalidData(Message("no organisation '%(code)s' to consult", code=code))
         draft = Draft(
             code=next_code(session, today.year),
             title=title,
@@ -278,7 +287,7 @@ class Lifecycle:
         if missing:
             names = ", ".join(item_name(code) for code in missing)
             raise InvalidData(
-                f"Hồ sơ còn thiếu: {names}",
+                Message("the dossier still lacks: %(items)s", items=names),
                 task_id=request.task.id,
                 details=[
                     {"field": "documents", "item": code, "message": item_name(code, "en")}
@@ -298,15 +307,19 @@ class Lifecycle:
             return  # the form schema reports malformed dates
         if effective < signed:
             raise InvalidData(
-                "Ngày có hiệu lực không thể trước ngày ký",
+                Message("the effective date cannot be before the signing date"),
                 task_id=request.task.id,
                 details=[{"field": "effective_on", "message": "before signing"}],
             )
         simplified = data.get("procedure") == "simplified" or bool(data.get("urgent_effect"))
         if not simplified and effective < signed + timedelta(days=MIN_DAYS_TO_EFFECT):
             raise InvalidData(
-                "Văn bản có hiệu lực không sớm hơn 10 ngày kể từ ngày ký (Điều 53 khoản 1 "
-                "Luật 64/2025/QH15), trừ thủ tục rút gọn hoặc trường hợp khẩn cấp",
+                Message(
+                    "a document takes effect no earlier than %(days)s days after signing "
+                    "(Art. 53(1) of Law 64/2025/QH15), except under the simplified procedure "
+                    "or in an urgent case",
+                    days=MIN_DAYS_TO_EFFECT,
+                ),
                 task_id=request.task.id,
                 details=[{"field": "effective_on", "message": "at least 10 days after signing"}],
             )

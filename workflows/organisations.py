@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import InvalidData
+from engine import InvalidData, Message
 from workflows.directory import Organisation
 
 PROVINCE_KINDS = {
@@ -107,12 +107,12 @@ def resolve_from(
     if document_type.endswith("_xa"):
         scope = by_code.get(commune or "")
         if scope is None or scope.kind != "commune":
-            raise InvalidData("a commune document needs the commune it belongs to")
+            raise InvalidData(Message("a commune document needs the commune it belongs to"))
         kinds = COMMUNE_KINDS
     else:
         provinces = [org for org in everything if org.kind == "province"]
         if not provinces:
-            raise InvalidData("no organisation of kind 'province' is configured")
+            raise InvalidData(Message("no organisation of kind 'province' is configured"))
         scope = provinces[0]
         kinds = PROVINCE_KINDS
     below = _descendants(everything, scope.code)
@@ -120,7 +120,13 @@ def resolve_from(
     def one(part: str) -> str:
         matches = [org.code for org in below if org.kind == kinds[part]]
         if not matches:
-            raise InvalidData(f"{scope.name_vi}: no organisation of kind '{kinds[part]}'")
+            raise InvalidData(
+                Message(
+                    "%(scope)s: no organisation of kind '%(kind)s'",
+                    scope=scope.name_vi,
+                    kind=kinds[part],
+                )
+            )
         return sorted(matches)[0]
 
     issuing = one("hdnd") if document_type.startswith("nq_") else one("ubnd")

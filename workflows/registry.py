@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import InvalidData, clock
+from engine import InvalidData, Message, clock
 from engine.models import Base
 
 STATUSES = ("in_force", "amended", "replaced", "suspended", "expired")
@@ -116,12 +116,18 @@ def register(
     draft_id: int | None = None,
 ) -> Regulation:
     if effective_on < signed_on:
-        raise InvalidData("a regulation cannot take effect before it is signed")
+        raise InvalidData(Message("a regulation cannot take effect before it is signed"))
     taken = select(Regulation.id).where(
         Regulation.number == number, Regulation.issuing_body == issuing_body
     )
     if session.execute(taken).first():
-        raise InvalidData(f"{issuing_body} already has a regulation numbered {number}")
+        raise InvalidData(
+            Message(
+                "%(body)s already has a regulation numbered %(number)s",
+                body=issuing_body,
+                number=number,
+            )
+        )
     row = Regulation(
         number=number,
         title=title,
@@ -142,7 +148,7 @@ def register(
 
 def link(session: Session, source_id: int, target_id: int, kind: str) -> RegulationLink:
     if kind not in LINK_KINDS:
-        raise InvalidData(f"'{kind}' is not a link kind")
+        raise InvalidData(Message("'%(kind)s' is not a link kind", kind=kind))
     row = RegulationLink(
         source_id=source_id, target_id=target_id, kind=kind, created_at=clock.now()
     )
@@ -161,7 +167,7 @@ def record_impact(
     note: str | None = None,
 ) -> ImpactAssessment:
     if impact not in IMPACTS:
-        raise InvalidData(f"impact must be one of {', '.join(IMPACTS)}")
+        raise InvalidData(Message("impact must be one of %(choices)s", choices=", ".join(IMPACTS)))
     now = clock.now()
     row = ImpactAssessment(
         regulation_id=regulation_id,

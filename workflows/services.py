@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from engine import InvalidData, ProcessError, ServiceCall, ServiceRegistry, clock
+from engine import InvalidData, Message, ProcessError, ServiceCall, ServiceRegistry, clock
 from engine.authorization import SYSTEM
 from engine.models import OPEN_STATES, HumanTask
 from workflows import registry as reg
@@ -44,7 +44,10 @@ def _draft(call: ServiceCall) -> Draft:
         select(Draft).where(Draft.code == call.business_key)
     ).scalar_one_or_none()
     if draft is None:
-        raise ProcessError(f"no draft with code {call.business_key}", element_id=call.element_id)
+        raise ProcessError(
+            Message("no draft with code %(code)s", code=call.business_key),
+            element_id=call.element_id,
+        )
     return draft
 
 
@@ -129,7 +132,9 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
     def register_regulation(call: ServiceCall) -> dict[str, Any]:
         draft = _draft(call)
         if not draft.number:
-            raise ProcessError("the document has no number yet", element_id=call.element_id)
+            raise ProcessError(
+                Message("the document has no number yet"), element_id=call.element_id
+            )
         today = vietnam_date(clock.now())
         signed = _as_date(call.data.get("signed_on"), draft.signed_on or today)
         effective = _as_date(call.data.get("effective_on"), draft.effective_on or signed)
@@ -167,14 +172,16 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
             select(reg.Regulation).where(reg.Regulation.draft_id == draft.id)
         ).scalar_one_or_none()
         if regulation is None:
-            raise ProcessError("no regulation to monitor", element_id=call.element_id)
+            raise ProcessError(Message("no regulation to monitor"), element_id=call.element_id)
         return {"monitoring_instance_id": lifecycle.start_monitoring(call.session, regulation)}
 
     @services.register("record_impact")
     def record_impact(call: ServiceCall, impact: str = "") -> dict[str, Any]:
         regulation_id = call.data.get("regulation_id")
         if not regulation_id:
-            raise ProcessError("no regulation_id in the process", element_id=call.element_id)
+            raise ProcessError(
+                Message("no regulation_id in the process"), element_id=call.element_id
+            )
         try:
             row = reg.record_impact(
                 call.session,
@@ -191,11 +198,14 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
     def create_follow_up_draft(call: ServiceCall, kind: str = "") -> dict[str, Any]:
         if kind not in FOLLOW_UP_LINK:
             raise ProcessError(
-                f"'{kind}' is not amend/replace/suspend/repeal", element_id=call.element_id
+                Message("'%(kind)s' is not amend/replace/suspend/repeal", kind=kind),
+                element_id=call.element_id,
             )
         original = call.session.get(reg.Regulation, call.data.get("regulation_id"))
         if original is None:
-            raise ProcessError("no regulation_id in the process", element_id=call.element_id)
+            raise ProcessError(
+                Message("no regulation_id in the process"), element_id=call.element_id
+            )
         draft = lifecycle.start_follow_up(call.session, original, kind)
         return {"follow_up_draft_id": draft.id, "follow_up_code": draft.code}
 
@@ -203,7 +213,9 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
     def close_draft(call: ServiceCall, outcome: str = "dropped") -> dict[str, Any]:
         draft = _draft(call)
         if outcome not in ("dropped", "done"):
-            raise ProcessError("outcome must be 'dropped' or 'done'", element_id=call.element_id)
+            raise ProcessError(
+                Message("outcome must be 'dropped' or 'done'"), element_id=call.element_id
+            )
         draft.status = outcome
         if outcome == "dropped":
             draft.stage = "dropped"

@@ -14,6 +14,7 @@ from engine import EngineError, clock
 from web import params
 from web.auth import current_actor
 from web.extensions import lifecycle
+from web.i18n import localize
 from web.views.admin_common import (
     FormError,
     admin_only,
@@ -85,7 +86,7 @@ def calendar_change() -> Any:
     except FormError as exc:
         return _calendar_page(year, str(exc), request.form.to_dict())
     except EngineError as exc:
-        return _calendar_page(year, exc.message, request.form.to_dict())
+        return _calendar_page(year, localize(exc.message), request.form.to_dict())
     lifecycle().calendar.refresh()
     flash(_("The calendar was changed; deadlines computed from now on use it."), "info")
     return redirect(url_for("admin.calendar", year=day.year))

@@ -12,6 +12,7 @@ from engine import EngineError
 from web import params
 from web.auth import current_actor
 from web.extensions import lifecycle
+from web.i18n import localize
 from web.views.admin_common import (
     FormError,
     admin_only,
@@ -107,7 +108,7 @@ def create_user() -> Any:
     except FormError as exc:
         return _users_page(str(exc), form.to_dict())
     except EngineError as exc:
-        return _users_page(exc.message, form.to_dict())
+        return _users_page(localize(exc.message), form.to_dict())
     flash(_("User created."), "info")
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -189,6 +190,6 @@ def user_action(user_id: int, action: str) -> Any:
     except FormError as exc:
         return _user_page(user_id, str(exc))
     except EngineError as exc:
-        return _user_page(user_id, exc.message)
+        return _user_page(user_id, localize(exc.message))
     flash(message, "info")
     return redirect(url_for("admin.user", user_id=user_id))

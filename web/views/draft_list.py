@@ -33,6 +33,7 @@ from web import params
 from web.access import visible_organisations
 from web.auth import current_actor, holds_any, login_required, roles_required
 from web.extensions import lifecycle
+from web.i18n import localize
 from workflows.calendar import vietnam_date
 from workflows.directory import Organisation
 from workflows.drafts import DOCUMENT_TYPES, Draft, DraftFilter, list_drafts
@@ -305,10 +306,10 @@ def new() -> Any:
     except FormError as exc:
         return _new_form(actor, values, str(exc), 422)
     except Forbidden as exc:
-        return _new_form(actor, values, exc.message, 403)
+        return _new_form(actor, values, localize(exc.message), 403)
     except Conflict as exc:
-        return _new_form(actor, values, exc.message, 409)
+        return _new_form(actor, values, localize(exc.message), 409)
     except EngineError as exc:
-        return _new_form(actor, values, exc.message, 422)
+        return _new_form(actor, values, localize(exc.message), 422)
     flash(_("Draft %(code)s was created and its process started.", code=code), "info")
     return redirect(draft_url(draft_id) or url_for("drafts.index"))

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from engine import Forbidden, InvalidData, clock
+from engine import Forbidden, InvalidData, Message, clock
 from engine.models import HumanTask
 from web.access import can_view_task
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
+from web.i18n import localize
 from web.templating import dossier_item_name
 from workflows import comments, dossier
 from workflows.calendar import vietnam_date
@@ -134,9 +135,13 @@ def _readable(error: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     """A form error as the user reads it: the field's label, the message in their language."""
     field = error.get("field")
     label = labels.get(field or "", field)
-    if error.get("message") == "this field is required":
+    message = error.get("message")
+    if isinstance(message, Message) and message.template == "this field is required":
         return {"field": None, "message": _("%(field)s is required.", field=label)}
-    return {**error, "field": label}
+    if field == "documents" and error.get("item"):
+        item = dossier_item_name(error["item"])
+        return {"field": None, "message": _("The dossier still lacks: %(item)s.", item=item)}
+    return {**error, "field": label, "message": localize(message)}
 
 
 def _sent_back(engine: Any, row: HumanTask, session: Any) -> Any:
@@ -174,7 +179,7 @@ def _act(task_id: str, action: str) -> Any:
             engine.assign(task_id, actor, assignee)
             flash(_("The task was delegated."), "info")
     except (Forbidden, InvalidData) as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return _page(task_id, status=403 if isinstance(exc, Forbidden) else 422)
     return redirect(url_for("tasks.show", task_id=task_id))
 
@@ -223,10 +228,10 @@ def complete(task_id: str) -> Any:
         info = life.engine.complete(task_id, actor, data)
     except InvalidData as exc:
         details = exc.details if isinstance(exc.details, list) else []
-        flash(_("Please check what you entered") if details else exc.message, "error")
+        flash(_("Please check what you entered") if details else localize(exc.message), "error")
         return _page(task_id, form_data=data, errors=details, status=422)
     except Forbidden as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return _page(task_id, form_data=data, status=403)
     flash(_("Done: %(title)s", title=info.title), "info")
     return redirect(url_for("inbox.index"))
@@ -240,7 +245,10 @@ def upload(task_id: str) -> Any:
     refusal = life.engine.refusal(task_id, actor, "complete")
     _ensure_visible(task_id)
     if refusal is not None:
-        flash(_("You cannot add documents to this step: %(reason)s", reason=refusal), "error")
+        flash(
+            _("You cannot add documents to this step: %(reason)s", reason=localize(refusal)),
+            "error",
+        )
         return _page(task_id, status=403)
     item = request.form.get("item", "")
     upload_file = request.files.get("file")
@@ -272,7 +280,7 @@ def upload(task_id: str) -> Any:
                 "info",
             )
     except InvalidData as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return _page(task_id, status=422)
     return redirect(url_for("tasks.show", task_id=task_id) + "#dossier")
 
@@ -292,6 +300,6 @@ def comment(task_id: str) -> Any:
                 session, draft.id, actor.id, request.form.get("body", ""), task_id=task_id
             )
     except InvalidData as exc:
-        flash(exc.message, "error")
+        flash(localize(exc.message), "error")
         return _page(task_id, status=422)
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments")
