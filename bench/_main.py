@@ -12,7 +12,7 @@ import pstats
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -543,24 +543,29 @@ def summary(out: dict[str, Any]) -> None:
 
 
 # Main --------------------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_benchmark(
+    title: str,
+    name: str,
+    args: argparse.Namespace,
+    body: Callable[[argparse.Namespace, Backends, dict[str, Any]], None],
+    summary: Callable[[dict[str, Any]], None],
+) -> int:
+    """What every benchmark does around its sections: machine facts, databases, the summary,
+    the load at the end and, with ``--save``, ``bench/results/<name>-<time>.json``."""
     started = time.perf_counter()
-    heading("Lexflow engine benchmark")
+    heading(title)
     info = machine_info()
     print(f"date: {datetime.now(UTC).isoformat(timespec='seconds')}")
     for key, value in info.items():
         print(f"{key}: {value}")
-    out: dict[str, Any] = {"machine": info, "options": vars(args).copy()}
+    options = {k: v for k, v in vars(args).items() if k != "configs"}
+    out: dict[str, Any] = {"machine": info, "options": options}
     with workdir(args.workdir) as path:
         backends = Backends(path, use_postgres=not args.no_postgres)
         try:
             print(f"PostgreSQL: {backends.pg_version}")
             out["machine"]["PostgreSQL"] = backends.pg_version
-            if not args.skip_steps:
-                section_steps(args, backends, out)
-            if not args.skip_inbox:
-                section_inbox(args, backends, out)
+            body(args, backends, out)
         finally:
             backends.close()
     summary(out)
@@ -572,7 +577,18 @@ def main(argv: list[str] | None = None) -> int:
     out["total_seconds"] = total
     if args.save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        target = RESULTS / f"engine-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+        target = RESULTS / f"{name}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
         target.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"Saved {target}")
     return 0
+
+
+def _sections(args: argparse.Namespace, backends: Backends, out: dict[str, Any]) -> None:
+    if not args.skip_steps:
+        section_steps(args, backends, out)
+    if not args.skip_inbox:
+        section_inbox(args, backends, out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_benchmark("Lexflow engine benchmark", "engine", parse_args(argv), _sections, summary)

@@ -32,8 +32,8 @@ from sqlalchemy import event
 from workflows.demo import DEFAULT_PASSWORD
 
 from . import _web_data as data
-from ._main import RESULTS, Backends, heading, workdir
-from ._support import load_average, machine_info, summarize, table
+from ._main import Backends, heading, run_benchmark
+from ._support import summarize, table
 from ._web_http import SECRET_KEY, Gunicorn, HttpClient, Reply, TestClient, json_body, sign_in
 
 #: (label, path, auth) of the four inbox requests (all GET); auth "session" or "token".
@@ -728,36 +728,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("LEXFLOW_SECRET_KEY", SECRET_KEY)  # create_app: no key file
     logging.basicConfig(level=logging.WARNING)  # before create_app's INFO basicConfig
-    started = time.perf_counter()
-    heading("Lexflow web benchmark")
-    info = machine_info()
-    print(f"date: {datetime.now(UTC).isoformat(timespec='seconds')}")
-    for key, value in info.items():
-        print(f"{key}: {value}")
-    out: dict[str, Any] = {
-        "machine": info,
-        "options": {k: v for k, v in vars(args).items() if k != "configs"},
-    }
-    with workdir(args.workdir) as path:
-        backends = Backends(path, use_postgres=not args.no_postgres)
-        try:
-            out["machine"]["PostgreSQL"] = backends.pg_version
-            run(args, backends, out)
-        finally:
-            backends.close()
-    summary(out)
-    total = time.perf_counter() - started
-    out["load_average_at_end"] = load_average()
-    print(f"\nTotal time: {total:.0f} s; load average at the end (1/5/15 min): {load_average()}")
-    if os.cpu_count() and float(load_average().split(" / ")[0] or 0) > os.cpu_count():
-        print("The machine was busy with other work: expect inflated and noisy figures.")
-    out["total_seconds"] = total
-    if args.save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        target = RESULTS / f"web-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
-        target.write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
-        print(f"Saved {target}")
-    return 0
+    return run_benchmark("Lexflow web benchmark", "web", args, run, summary)
 
 
 def run(args: argparse.Namespace, backends: Backends, out: dict[str, Any]) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, clock
 from .context import EngineContext, StepEvent
 from .errors import Conflict, EngineError, ExpressionError, ProcessError
+from .messages import Message
 from .models import OPEN_STATES, AuditEvent, HumanTask, ProcessInstance
 from .runtime import ProcessRuntime
 from .specs import UserTaskInfo
@@ -41,21 +42,38 @@ def update_instance(
     values["version"] = seen_version + 1
     if event is not None:
         values["audit_seq"], values["audit_head"] = event.seq, event.hash
-    result = session.execute(
+    guarded = (
         update(ProcessInstance)
         .where(ProcessInstance.id == instance.id, ProcessInstance.version == seen_version)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
+    appended = event is not None and session.get_bind().dialect.name == "postgresql"
+    if appended:
+        # One round trip instead of two: the event is inserted only if the guarded update
+        # matched (a data-modifying CTE; SQLite has none, so it takes the two-step path).
+        moved = guarded.returning(ProcessInstance.id).cte("moved")
+        columns = [AuditEvent.__table__.c[name] for name in _AUDIT_COLUMNS]
+        row = select(*(literal(getattr(event, c.name), c.type) for c in columns))
+        statement = insert(AuditEvent.__table__).from_select(columns, row.select_from(moved))
+        # rowcount of an INSERT is kept only when asked for (SQLAlchemy closes the cursor).
+        result = session.execute(statement.execution_options(preserve_rowcount=True))
+    else:
+        result = session.execute(guarded.execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict(
-            "Someone else changed this process at the same time; reload and try again.",
+            Message("someone else changed this process at the same time; reload and try again"),
             instance_id=instance.id,
         )
     for name, value in values.items():
         set_committed_value(instance, name, value)
-    if event is not None:
+    if event is not None and not appended:
         session.add(event)
+
+
+#: What an audit row holds besides its generated id.
+_AUDIT_COLUMNS = (
+    "stream", "seq", "instance_id", "task_id", "actor", "action", "data", "at", "prev_hash", "hash"
+)  # fmt: skip
 
 
 def _evaluate(
@@ -130,17 +148,23 @@ def sync_human_tasks(
     *,
     completed_task_id: str | None = None,
     actor: str | None = None,
+    open_rows: list[HumanTask] | None = None,
 ) -> list[HumanTask]:
-    """Insert rows for newly ready user tasks; cancel rows whose task is gone."""
+    """Insert rows for newly ready user tasks; cancel rows whose task is gone.
+
+    ``open_rows``: the instance's open rows when the caller read them with the instance
+    (saves a round trip); otherwise they are read here.
+    """
     now = clock.now()
-    existing = {
-        row.id: row
-        for row in session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
-            )
-        ).scalars()
-    }
+    if open_rows is None:
+        open_rows = list(
+            session.execute(
+                select(HumanTask).where(
+                    HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+                )
+            ).scalars()
+        )
+    existing = {row.id: row for row in open_rows}
     ready = runtime.ready_user_tasks()
     ready_ids = {str(task.id) for task in ready}
     created: list[HumanTask] = []
@@ -178,6 +202,7 @@ def save(
     data: dict[str, Any] | None = None,
     labels: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
+    open_rows: list[HumanTask] | None = None,
 ) -> list[HumanTask]:
     """Persist ``runtime`` into ``instance`` (new when ``seen_version`` is None).
 
@@ -221,6 +246,7 @@ def save(
             runtime,
             completed_task_id=task_id if action == "complete" else None,
             actor=actor,
+            open_rows=open_rows,
         )
     except EngineError as exc:
         exc.instance_id = exc.instance_id or instance.id

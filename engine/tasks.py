@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, persistence
@@ -94,21 +94,33 @@ class TaskService:
 
     # Operations --------------------------------------------------------------------------------
     def _read_for_update(self, session: Session, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-        """Read the task and its instance in one statement: one snapshot.
+        row, instance, _open_rows = self._read_with_open_tasks(session, task_id)
+        return row, instance
 
-        Under READ COMMITTED a task row read *before* its instance could predate a change
-        the instance version already includes; reading both at once means the version we
-        later check is the one our decision was based on.
+    def _read_with_open_tasks(
+        self, session: Session, task_id: str
+    ) -> tuple[HumanTask, ProcessInstance, list[HumanTask]]:
+        """Read the task, its instance and the instance's open tasks in one statement.
+
+        One statement is one snapshot: under READ COMMITTED a task row read *before* its
+        instance could predate a change the instance version already includes; reading them
+        together means the version we later check is the one our decision was based on (and
+        any later change to these rows bumps that version, so a stale set cannot be saved).
         """
+        of_instance = select(HumanTask.instance_id).where(HumanTask.id == task_id)
         found = session.execute(
             select(HumanTask, ProcessInstance)
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.id == task_id)
+            .where(
+                HumanTask.instance_id == of_instance.scalar_subquery(),
+                or_(HumanTask.id == task_id, HumanTask.state.in_(OPEN_STATES)),
+            )
             .execution_options(populate_existing=True)
-        ).first()
-        if found is None:
+        ).all()
+        target = next((pair for pair in found if pair[0].id == task_id), None)
+        if target is None:
             raise NotFound(Message("no task %(task)s", task=task_id), task_id=task_id)
-        row, instance = found
+        row, instance = target
         instance_id = instance.id
         if row.state not in OPEN_STATES:
             raise Conflict(
@@ -122,7 +134,7 @@ class TaskService:
                 instance_id=instance_id,
                 task_id=task_id,
             )
-        return row, instance
+        return row, instance, [pair[0] for pair in found if pair[0].state in OPEN_STATES]
 
     def claim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
         row, instance = self._read_for_update(session, task_id)
@@ -191,7 +203,7 @@ class TaskService:
     def complete(
         self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None
     ) -> HumanTask:
-        row, _instance = self._read_for_update(session, task_id)
+        row, _instance, open_rows = self._read_with_open_tasks(session, task_id)
         refusal = self.ctx.authorizer.refuse_complete(actor, self.facts(session, row))
         if refusal:
             raise Forbidden(refusal, task_id=task_id)
@@ -225,6 +237,7 @@ class TaskService:
             action="complete",
             task_id=task_id,
             data=submitted,
+            open_rows=open_rows,
         )
         return row
 
