@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock, persistence
@@ -21,6 +21,21 @@ from .instances import InstanceService, OpenInstance, _check_data, status_refusa
 from .messages import Message
 from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .task_queries import TaskInfo, TaskQuery, count_tasks, list_tasks
+
+#: Built once: a statement object is compiled once per process and its cache key memoized,
+#: instead of being assembled again for every step.
+_TASK_WITH_OPEN_TASKS = (
+    select(HumanTask, ProcessInstance)
+    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    .where(
+        HumanTask.instance_id
+        == select(HumanTask.instance_id)
+        .where(HumanTask.id == bindparam("task_id"))
+        .scalar_subquery(),
+        or_(HumanTask.id == bindparam("task_id"), HumanTask.state.in_(OPEN_STATES)),
+    )
+    .execution_options(populate_existing=True)
+)
 
 
 def state_refusal(state: str) -> Message:
@@ -107,16 +122,7 @@ class TaskService:
         together means the version we later check is the one our decision was based on (and
         any later change to these rows bumps that version, so a stale set cannot be saved).
         """
-        of_instance = select(HumanTask.instance_id).where(HumanTask.id == task_id)
-        found = session.execute(
-            select(HumanTask, ProcessInstance)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(
-                HumanTask.instance_id == of_instance.scalar_subquery(),
-                or_(HumanTask.id == task_id, HumanTask.state.in_(OPEN_STATES)),
-            )
-            .execution_options(populate_existing=True)
-        ).all()
+        found = session.execute(_TASK_WITH_OPEN_TASKS, {"task_id": task_id}).all()
         target = next((pair for pair in found if pair[0].id == task_id), None)
         if target is None:
             raise NotFound(Message("no task %(task)s", task=task_id), task_id=task_id)
