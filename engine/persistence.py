@@ -8,10 +8,11 @@ tasks, and the audit event is chained, all in the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,23 +43,16 @@ def update_instance(
     values["version"] = seen_version + 1
     if event is not None:
         values["audit_seq"], values["audit_head"] = event.seq, event.hash
-    guarded = (
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.version == seen_version)
-        .values(**values)
-    )
+    params = {**values, "_instance_id": instance.id, "_seen_version": seen_version}
     appended = event is not None and session.get_bind().dialect.name == "postgresql"
     if appended:
-        # One round trip instead of two: the event is inserted only if the guarded update
-        # matched (a data-modifying CTE; SQLite has none, so it takes the two-step path).
-        moved = guarded.returning(ProcessInstance.id).cte("moved")
-        columns = [AuditEvent.__table__.c[name] for name in _AUDIT_COLUMNS]
-        row = select(*(literal(getattr(event, c.name), c.type) for c in columns))
-        statement = insert(AuditEvent.__table__).from_select(columns, row.select_from(moved))
+        params.update({f"_audit_{name}": getattr(event, name) for name in _AUDIT_COLUMNS})
         # rowcount of an INSERT is kept only when asked for (SQLAlchemy closes the cursor).
-        result = session.execute(statement.execution_options(preserve_rowcount=True))
+        options = {"preserve_rowcount": True}
     else:
-        result = session.execute(guarded.execution_options(synchronize_session=False))
+        options = {}
+    statement = _guarded_update(tuple(sorted(values)), with_event=appended)
+    result = session.execute(statement, params, execution_options=options)
     if result.rowcount != 1:
         raise Conflict(
             Message("someone else changed this process at the same time; reload and try again"),
@@ -68,6 +62,32 @@ def update_instance(
         set_committed_value(instance, name, value)
     if event is not None and not appended:
         session.add(event)
+
+
+@functools.lru_cache(maxsize=64)
+def _guarded_update(columns: tuple[str, ...], *, with_event: bool) -> Executable:
+    """``UPDATE process_instance SET <columns> WHERE id = :id AND version = :seen``.
+
+    Built once per set of columns (a handful exist), so a step does not assemble, coerce
+    and key a new statement each time. ``with_event``: one round trip instead of two, the
+    audit event being inserted only if the guarded update matched (a data-modifying CTE,
+    PostgreSQL only; SQLite takes the two-statement path).
+    """
+    table = ProcessInstance.__table__
+    guarded = (
+        update(table)
+        .where(
+            table.c.id == bindparam("_instance_id", type_=table.c.id.type),
+            table.c.version == bindparam("_seen_version", type_=table.c.version.type),
+        )
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+    )
+    if not with_event:
+        return guarded
+    moved = guarded.returning(table.c.id).cte("moved")
+    audit_columns = [AuditEvent.__table__.c[name] for name in _AUDIT_COLUMNS]
+    row = select(*(bindparam(f"_audit_{c.name}", type_=c.type) for c in audit_columns))
+    return insert(AuditEvent.__table__).from_select(audit_columns, row.select_from(moved))
 
 
 #: What an audit row holds besides its generated id.
