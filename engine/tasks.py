@@ -145,9 +145,11 @@ class TaskService:
     def claim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
         row, instance = self._read_for_update(session, task_id)
         if row.state == "claimed":
-            who = "you" if row.assignee == actor.id else row.assignee
+            if row.assignee == actor.id:
+                raise Conflict(Message("you have already claimed this task"), task_id=task_id)
             raise Conflict(
-                Message("the task is already claimed by %(who)s", who=who), task_id=task_id
+                Message("the task is already claimed by %(who)s", who=row.assignee),
+                task_id=task_id,
             )
         refusal = self.ctx.authorizer.refuse_claim(actor, self.facts(session, row))
         if refusal:

@@ -260,6 +260,10 @@ def test_refusals_from_the_engine_speak_the_users_language(
         assert conflict.status_code == 409
         assert claimed in conflict.get_data(as_text=True)
 
+    again = _post(signed_in(app, "cv.sxd"), f"{page}/claim", {}, page)
+    assert again.status_code == 409
+    assert "you have already claimed this task" in again.get_data(as_text=True)
+
     head = signed_in(app, "gd.sxd")  # supervises SXD, but the appraiser cannot draft
     refused = _post(head, f"{page}/assign", {"assignee": "tdv.stp"}, page)
     assert refused.status_code == 403
