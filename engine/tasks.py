@@ -262,7 +262,10 @@ class TaskService:
                     "this step does not accept the field(s) %(fields)s", fields=", ".join(unknown)
                 ),
                 task_id=row.id,
-                details=[{"field": name, "message": "unknown field"} for name in unknown],
+                details=[
+                    {"field": name, "message": Message("this step has no such field")}
+                    for name in unknown
+                ],
             )
         validator = jsonschema.Draft202012Validator(schema)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))

@@ -309,7 +309,9 @@ class Lifecycle:
             raise InvalidData(
                 Message("the effective date cannot be before the signing date"),
                 task_id=request.task.id,
-                details=[{"field": "effective_on", "message": "before signing"}],
+                details=[
+                    {"field": "effective_on", "message": Message("is before the signing date")}
+                ],
             )
         simplified = data.get("procedure") == "simplified" or bool(data.get("urgent_effect"))
         if not simplified and effective < signed + timedelta(days=MIN_DAYS_TO_EFFECT):
@@ -321,7 +323,15 @@ class Lifecycle:
                     days=MIN_DAYS_TO_EFFECT,
                 ),
                 task_id=request.task.id,
-                details=[{"field": "effective_on", "message": "at least 10 days after signing"}],
+                details=[
+                    {
+                        "field": "effective_on",
+                        "message": Message(
+                            "must be at least %(days)s days after signing",
+                            days=MIN_DAYS_TO_EFFECT,
+                        ),
+                    }
+                ],
             )
 
     def _draft_of_task(self, request: CompletionRequest) -> Draft | None:
