@@ -39,10 +39,12 @@ def load_current_user() -> None:
     """``before_request``: resolve the session or bearer token to a user (or nobody)."""
     g.user, g.actor = None, None
     header = request.headers.get("Authorization", "")
-    with lifecycle().db.write() as db_session:
+    token_use: accounts.TokenUse | None = None
+    with lifecycle().db.read() as db_session:
         user: User | None = None
         if header.startswith("Bearer "):
-            user = accounts.user_for_token(db_session, header[7:].strip())
+            token_use = accounts.user_for_token(db_session, header[7:].strip())
+            user = token_use.user if token_use else None
             g.token_auth = user is not None
         elif session.get("user_id"):
             user = db_session.get(User, session["user_id"])
@@ -51,6 +53,9 @@ def load_current_user() -> None:
                 user = None
         if user is not None:
             g.user, g.actor = user, actor_of(db_session, user)
+    if token_use is not None and token_use.stale:
+        with lifecycle().db.write() as db_session:
+            accounts.record_token_use(db_session, token_use.token_id)
 
 
 def _fingerprint(user: User) -> str:

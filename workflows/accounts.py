@@ -176,7 +176,19 @@ def issue_token(session: Session, user: User, name: str) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a bearer token signs in, and whether its recorded last use is stale."""
+
+    user: User
+    token_id: int
+    stale: bool
+
+
+def user_for_token(session: Session, token: str) -> TokenUse | None:
+    """Resolve a token without writing: most requests only read, and a write per request
+    would take SQLite's write lock and add to PostgreSQL's WAL for a figure people read in
+    days. When ``stale``, the caller records the use with :func:`record_token_use`."""
     if not token.startswith("lxf_"):
         return None
     row = session.execute(
@@ -187,9 +199,11 @@ def user_for_token(session: Session, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    now = clock.now()
-    # Recorded to the minute-ish, not per request: a write on every read-only API call would
-    # take SQLite's write lock and bloat PostgreSQL's WAL for a figure people read in days.
-    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
-        row.last_used_at = now
-    return user
+    last = row.last_used_at
+    return TokenUse(user, row.id, last is None or clock.now() - last >= TOKEN_USE_RESOLUTION)
+
+
+def record_token_use(session: Session, token_id: int) -> None:
+    row = session.get(ApiToken, token_id)
+    if row is not None:
+        row.last_used_at = clock.now()

@@ -36,8 +36,10 @@ def index() -> Response:
         InboxFilters.from_args().apply(base, page.limit), limit=page.limit, offset=page.offset
     )
     engine = lifecycle().engine
-    items = [serializers.task(task) for task in engine.tasks(query)]
-    return jsonify(serializers.page(items, engine.count_tasks(query), page.limit, page.offset))
+    with lifecycle().db.read() as session:  # the page and its total from one snapshot
+        items = [serializers.task(task) for task in engine.tasks(query, session=session)]
+        total = engine.count_tasks(query, session=session)
+    return jsonify(serializers.page(items, total, page.limit, page.offset))
 
 
 def _base_query(caller: Actor) -> TaskQuery:

@@ -124,11 +124,17 @@ def index() -> Any:
     engine = lifecycle().engine
     organisations = supervised_organisations(actor)
     counts: dict[str, int | None] = {}
-    for name in TABS:
-        base = _query_for(actor, name, filters.organisation, organisations)
-        counts[name] = engine.count_tasks(filters.apply(base, page_size)) if base else None
-    base = _query_for(actor, tab, filters.organisation, organisations)
-    tasks = engine.tasks(filters.apply(base, page_size + 1)) if base else []
+    # One read transaction (one snapshot, one BEGIN/COMMIT) for the badges and the rows.
+    with lifecycle().db.read() as session:
+        for name in TABS:
+            base = _query_for(actor, name, filters.organisation, organisations)
+            counts[name] = (
+                engine.count_tasks(filters.apply(base, page_size), session=session)
+                if base
+                else None
+            )
+        base = _query_for(actor, tab, filters.organisation, organisations)
+        tasks = engine.tasks(filters.apply(base, page_size + 1), session=session) if base else []
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
     template = "inbox_rows.html" if request.headers.get("HX-Request") else "inbox.html"
