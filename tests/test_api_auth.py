@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from engine import clock
 from tests.support.openapi import (
@@ -95,3 +95,24 @@ def test_token_use_is_recorded_without_a_write_on_every_request(api: ApiClient) 
     with clock.frozen_at(later):
         assert drafter.get("/tasks").status_code == 200
     assert last_used() == later
+
+
+def test_reading_does_not_wait_for_a_writer(api: ApiClient) -> None:
+    """Signing a request in only reads: a long write elsewhere (here an open transaction that
+    changed the very user) does not hold up people reading their tasks. On SQLite a write
+    transaction per request would wait for the writer's lock and fail after the busy timeout."""
+    drafter = api.as_user("cv.sxd")
+    assert drafter.get("/tasks").status_code == 200  # the token's use is now recorded
+    browser = api.signed_in("cv.sxd")
+    writer = create_engine(api.lifecycle.db.url)
+    try:
+        with writer.connect() as connection:
+            transaction = connection.begin()
+            connection.execute(
+                text("UPDATE app_user SET full_name = 'Đang sửa' WHERE username = 'cv.sxd'")
+            )
+            assert drafter.get("/tasks").status_code == 200
+            assert browser.get("/tasks").status_code == 200
+            transaction.rollback()
+    finally:
+        writer.dispose()
