@@ -23,16 +23,20 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.defaults import NoneTask
 
+from .messages import Message
 from .timer_events import use_engine_clock
 from .xmlsafety import BPMN_NS, SPIFF_NS
 
 UNSUPPORTED_ELEMENTS = {
-    "complexGateway": "complex gateways have no executable semantics here; "
-    "use an inclusive or exclusive gateway with conditions",
-    "choreographyTask": "choreographies describe message exchanges between partners "
-    "and are not executable",
-    "subChoreography": "choreographies are not executable",
-    "callChoreography": "choreographies are not executable",
+    "complexGateway": Message(
+        "complex gateways have no executable semantics here; use an inclusive or exclusive "
+        "gateway with conditions"
+    ),
+    "choreographyTask": Message(
+        "choreographies describe message exchanges between partners and are not executable"
+    ),
+    "subChoreography": Message("choreographies are not executable"),
+    "callChoreography": Message("choreographies are not executable"),
 }
 
 
@@ -118,7 +122,8 @@ def unsupported_elements(root: etree._Element) -> list[tuple[str, str, int | Non
     found = []
     for tag, reason in UNSUPPORTED_ELEMENTS.items():
         for element in root.iter(f"{{{BPMN_NS}}}{tag}"):
-            found.append((element.get("id") or tag, f"<{tag}>: {reason}", element.sourceline))
+            problem = Message("<%(tag)s>: %(reason)s", tag=tag, reason=reason)
+            found.append((element.get("id") or tag, problem, element.sourceline))
     for process in root.iter(f"{{{BPMN_NS}}}process"):
         reserved = RESERVED_IDS | {f"{process.get('id')}.EndJoin"}
         for element in process.iter():
@@ -127,7 +132,10 @@ def unsupported_elements(root: etree._Element) -> list[tuple[str, str, int | Non
                 found.append(
                     (
                         element_id,
-                        f"the id '{element_id}' is reserved by the engine; rename the element",
+                        Message(
+                            "the id '%(id)s' is reserved by the engine; rename the element",
+                            id=element_id,
+                        ),
                         element.sourceline,
                     )
                 )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .bpmn_parser import LexflowParser, read_lanes, unsupported_elements
 from .context import EngineContext
 from .errors import DeploymentError
+from .messages import Message
 from .models import Definition
 from .specs import PROP_FORM
 from .validation import Problem
@@ -54,7 +55,9 @@ class Bundle:
     # Reading files ------------------------------------------------------------------------
     def add_upload(self, filename: str, raw: bytes) -> None:
         if not filename or len(filename) > MAX_FILENAME:
-            raise DeploymentError(f"a file name must have 1 to {MAX_FILENAME} characters")
+            raise DeploymentError(
+                Message("a file name must have 1 to %(n)s characters", n=MAX_FILENAME)
+            )
         if filename.lower().endswith(".json"):
             self._add_resource(filename, raw)
             self.uploaded_resources[filename] = raw
@@ -71,11 +74,17 @@ class Bundle:
 
     def _add_resource(self, filename: str, raw: bytes) -> None:
         if len(raw) > MAX_RESOURCE_BYTES:
-            raise DeploymentError(f"{filename}: larger than {MAX_RESOURCE_BYTES} bytes")
+            raise DeploymentError(
+                Message("%(file)s: larger than %(n)s bytes", file=filename, n=MAX_RESOURCE_BYTES)
+            )
         try:
             self.resources[filename] = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DeploymentError(f"{filename}: not valid UTF-8 JSON: {exc}") from exc
+            raise DeploymentError(
+                Message(
+                    "%(file)s: not valid UTF-8 JSON: %(problem)s", file=filename, problem=str(exc)
+                )
+            ) from exc
 
     def _add_document(self, document: ParsedDocument) -> None:
         self.roots[document.filename] = document.root
@@ -118,8 +127,12 @@ class Bundle:
                 if row is None:
                     what = "process" if kind == "bpmn" else "decision"
                     raise DeploymentError(
-                        f"the model uses the {what} '{key}', which is neither in this upload "
-                        "nor deployed",
+                        Message(
+                            "the model uses the %(kind)s '%(key)s', which is neither in this "
+                            "upload nor deployed",
+                            kind=what,
+                            key=key,
+                        ),
                         element_id=self._referrer(key),
                     )
                 used[f"{kind}:{key}"] = row.id
@@ -172,7 +185,11 @@ class Bundle:
                 process_id = process.get("id") or ""
                 if not process_id or len(process_id) > MAX_KEY:
                     raise DeploymentError(
-                        f"{document.filename}: a process id must have 1 to {MAX_KEY} characters",
+                        Message(
+                            "%(file)s: a process id must have 1 to %(n)s characters",
+                            file=document.filename,
+                            n=MAX_KEY,
+                        ),
                         element_id=process_id[:80] or None,
                         line=process.sourceline,
                     )
@@ -186,7 +203,9 @@ class Bundle:
         except ValidationException as exc:
             raise self._error(exc) from exc
         except SpiffWorkflowException as exc:
-            raise DeploymentError(f"process '{process_id}': {exc}") from exc
+            raise DeploymentError(
+                Message("process '%(process)s': %(problem)s", process=process_id, problem=str(exc))
+            ) from exc
         return spec, subs
 
     def locate(self, problems: list[Problem]) -> list[Problem]:
@@ -208,7 +227,7 @@ def refuse(problems: list[Problem]) -> None:
     summary = "; ".join(str(p) for p in problems[:10])
     more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
     raise DeploymentError(
-        f"the model cannot be deployed: {summary}{more}",
+        Message("the model cannot be deployed: %(problems)s", problems=summary + more),
         element_id=first.element_id,
         line=first.line,
         details=[
@@ -225,7 +244,9 @@ def dmn_namespace(document: ParsedDocument) -> str:
 def decision_element(document: ParsedDocument) -> etree._Element:
     decision = document.root.find(f"{{{dmn_namespace(document)}}}decision")
     if decision is None or not decision.get("id"):
-        raise DeploymentError(f"{document.filename}: the DMN file has no <decision> with an id")
+        raise DeploymentError(
+            Message("%(file)s: the DMN file has no <decision> with an id", file=document.filename)
+        )
     return decision
 
 
@@ -233,7 +254,11 @@ def decision_id(document: ParsedDocument) -> str:
     decision_id = str(decision_element(document).get("id"))
     if len(decision_id) > MAX_KEY:
         raise DeploymentError(
-            f"{document.filename}: a decision id has at most {MAX_KEY} characters"
+            Message(
+                "%(file)s: a decision id has at most %(n)s characters",
+                file=document.filename,
+                n=MAX_KEY,
+            )
         )
     return decision_id
 

@@ -23,6 +23,7 @@ from . import audit, clock
 from .bundle import Bundle, decision_id, decision_name, refuse
 from .context import EngineContext
 from .errors import DeploymentError, NotFound
+from .messages import Message
 from .models import Definition, SpecBlob
 from .specs import LoadedSpec, build_blob, describe_user_tasks, load_blob
 from .validation import Problem, check_process_specs
@@ -83,15 +84,19 @@ class DefinitionService:
     ) -> list[DefinitionInfo]:
         items = list(files.items()) if isinstance(files, Mapping) else list(files)
         if not items:
-            raise DeploymentError("nothing to deploy: give at least one .bpmn or .dmn file")
+            raise DeploymentError(
+                Message("nothing to deploy: give at least one .bpmn or .dmn file")
+            )
         if len(items) > MAX_FILES:
-            raise DeploymentError(f"at most {MAX_FILES} files per deployment")
+            raise DeploymentError(Message("at most %(n)s files per deployment", n=MAX_FILES))
         bundle = Bundle(self.ctx, session)
         for filename, raw in items:
             data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
             bundle.add_upload(filename, data)
         if not bundle.uploaded and not bundle.uploaded_resources:
-            raise DeploymentError("nothing to deploy: no BPMN, DMN or JSON file in the upload")
+            raise DeploymentError(
+                Message("nothing to deploy: no BPMN, DMN or JSON file in the upload")
+            )
         used = bundle.resolve()
         results: list[DefinitionInfo] = []
         for name, raw in sorted(bundle.uploaded_resources.items()):

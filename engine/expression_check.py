@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from engine.errors import ExpressionError
+from engine.messages import Message
 
 if TYPE_CHECKING:
     from engine.expressions import Limits
@@ -45,18 +46,24 @@ _CONSTANTS = frozenset({str, int, float, bool, type(None)})
 _SEQUENCES = (str, list, tuple)
 _NUMBERS = frozenset({int, float, bool})
 _SMALL_NUMERIC = frozenset(_BINOPS) - {ast.Mult, ast.Pow}
-_DESCRIPTIONS = {
-    ast.Lambda: "lambda", ast.NamedExpr: "The := operator", ast.Yield: "yield",
-    ast.YieldFrom: "yield from", ast.Await: "await", ast.Starred: "Unpacking with *",
-    ast.Import: "import", ast.ImportFrom: "import", ast.FunctionDef: "Defining functions",
-    ast.AsyncFunctionDef: "Defining functions", ast.ClassDef: "Defining classes",
-    ast.For: "A for loop (use a comprehension)", ast.While: "A while loop",
+_DESCRIPTIONS: dict[type, str] = {
+    ast.Lambda: "lambda", ast.NamedExpr: Message("The := operator"), ast.Yield: "yield",
+    ast.YieldFrom: "yield from", ast.Await: "await", ast.Starred: Message("Unpacking with *"),
+    ast.Import: "import", ast.ImportFrom: "import",
+    ast.FunctionDef: Message("Defining functions"),
+    ast.AsyncFunctionDef: Message("Defining functions"), ast.ClassDef: Message("Defining classes"),
+    ast.For: Message("A for loop (use a comprehension)"), ast.While: Message("A while loop"),
     ast.With: "with", ast.Try: "try", ast.Raise: "raise", ast.Assert: "assert",
     ast.Delete: "del", ast.Global: "global", ast.Nonlocal: "nonlocal", ast.Return: "return",
-    ast.Expr: "A statement that only computes a value (scripts may only assign)",
-    ast.AnnAssign: "An annotated assignment", ast.Invert: "The ~ operator",
-    ast.LShift: "The << operator", ast.RShift: "The >> operator", ast.MatMult: "The @ operator",
+    ast.Expr: Message("A statement that only computes a value (scripts may only assign)"),
+    ast.AnnAssign: Message("An annotated assignment"), ast.Invert: Message("The ~ operator"),
+    ast.LShift: Message("The << operator"), ast.RShift: Message("The >> operator"),
+    ast.MatMult: Message("The @ operator"),
 }  # fmt: skip
+
+
+def _not_allowed(what: str) -> Message:
+    return Message("%(what)s is not allowed", what=what)
 
 
 class _Checker:
@@ -70,18 +77,25 @@ class _Checker:
 
     def fail(self, node: Any, message: str) -> NoReturn:
         line = getattr(node, "lineno", None)
-        where = f" at {line}:{node.col_offset + 1}" if line else ""
-        raise ExpressionError(f"{message}{where}", line=line)
+        if line:
+            column = node.col_offset + 1
+            message = Message(
+                "%(problem)s at %(line)s:%(column)s", problem=message, line=line, column=column
+            )
+        raise ExpressionError(message, line=line)
 
     def visit(self, node: ast.AST, depth: int) -> None:
         self.nodes += 1
         if self.nodes > self.limits.max_nodes:
-            self.fail(node, f"The text has more than {self.limits.max_nodes} parts")
+            self.fail(node, Message("The text has more than %(n)s parts", n=self.limits.max_nodes))
         if depth > self.limits.max_depth:
-            self.fail(node, f"The text is nested more than {self.limits.max_depth} levels deep")
+            self.fail(
+                node,
+                Message("The text is nested more than %(n)s levels deep", n=self.limits.max_depth),
+            )
         kind = type(node)
         if kind not in self.allowed:
-            self.fail(node, f"{_DESCRIPTIONS.get(kind, kind.__name__)} is not allowed")
+            self.fail(node, _not_allowed(_DESCRIPTIONS.get(kind, kind.__name__)))
         check = getattr(self, "check_" + kind.__name__, None)
         if check is not None:
             check(node)
@@ -91,50 +105,58 @@ class _Checker:
 
     def check_Constant(self, node: ast.Constant) -> None:
         if type(node.value) not in _CONSTANTS:
-            self.fail(node, f"{type(node.value).__name__} literals are not allowed")
+            self.fail(
+                node, Message("%(kind)s literals are not allowed", kind=type(node.value).__name__)
+            )
         if type(node.value) is int and node.value.bit_length() > self.limits.max_int_bits:
-            self.fail(node, "The number is too large")
+            self.fail(node, Message("The number is too large"))
 
     def check_Name(self, node: ast.Name) -> None:
         name = node.id
         if name.startswith("_") or name in FORBIDDEN_NAMES:
-            self.fail(node, f"The name '{name}' is not allowed")
+            self.fail(node, Message("The name '%(name)s' is not allowed", name=name))
         if id(node) in self.calls and name not in self.functions:
-            self.fail(node, f"'{name}' is not a function you can call")
+            self.fail(node, Message("'%(name)s' is not a function you can call", name=name))
         if isinstance(node.ctx, ast.Store):
             self.store(node)
             if name in self.functions:
-                self.fail(node, f"'{name}' is a function and cannot be assigned to")
+                self.fail(
+                    node, Message("'%(name)s' is a function and cannot be assigned to", name=name)
+                )
 
     def check_Attribute(self, node: ast.Attribute) -> None:
         if not isinstance(node.ctx, ast.Load):
-            self.fail(node, "Assigning to an attribute is not allowed")
+            self.fail(node, Message("Assigning to an attribute is not allowed"))
         if id(node) in self.calls:
             if node.attr not in METHOD_NAMES:
-                self.fail(node, f"The method '{node.attr}' is not allowed")
+                self.fail(node, Message("The method '%(name)s' is not allowed", name=node.attr))
         elif node.attr not in ATTRIBUTE_NAMES:
-            self.fail(node, f"The attribute '{node.attr}' is not allowed")
+            self.fail(node, Message("The attribute '%(name)s' is not allowed", name=node.attr))
 
     def check_Call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name | ast.Attribute):
-            self.fail(node, "Only named functions and methods can be called")
+            self.fail(node, Message("Only named functions and methods can be called"))
         self.calls.add(id(node.func))
         if any(kw.arg is None for kw in node.keywords):
-            self.fail(node, "Unpacking arguments with ** is not allowed")
+            self.fail(node, Message("Unpacking arguments with ** is not allowed"))
         if any(kw.arg and kw.arg.startswith("_") for kw in node.keywords):
-            self.fail(node, "Argument names starting with '_' are not allowed")
+            self.fail(node, Message("Argument names starting with '_' are not allowed"))
 
     def check_Dict(self, node: ast.Dict) -> None:
         if None in node.keys:
-            self.fail(node, "Unpacking with ** is not allowed")
+            self.fail(node, Message("Unpacking with ** is not allowed"))
 
     def check_BinOp(self, node: ast.BinOp) -> None:
         if type(node.op) not in _BINOPS:
-            self.fail(node, f"{_DESCRIPTIONS.get(type(node.op), 'This operator')} is not allowed")
+            self.fail(
+                node, _not_allowed(_DESCRIPTIONS.get(type(node.op), Message("This operator")))
+            )
 
     def check_UnaryOp(self, node: ast.UnaryOp) -> None:
         if type(node.op) not in _UNARY:
-            self.fail(node, f"{_DESCRIPTIONS.get(type(node.op), 'This operator')} is not allowed")
+            self.fail(
+                node, _not_allowed(_DESCRIPTIONS.get(type(node.op), Message("This operator")))
+            )
 
     def check_Compare(self, node: ast.Compare) -> None:
         operands = [node.left, *node.comparators]
@@ -142,22 +164,22 @@ class _Checker:
             if isinstance(op, ast.Is | ast.IsNot) and not any(
                 isinstance(o, ast.Constant) and o.value is None for o in operands[index : index + 2]
             ):
-                self.fail(node, "'is' and 'is not' may only compare with None")
+                self.fail(node, Message("'is' and 'is not' may only compare with None"))
 
     def check_FormattedValue(self, node: ast.FormattedValue) -> None:
         if node.conversion not in (-1, ord("s"), ord("r")):
-            self.fail(node, "Only the !r and !s conversions are allowed in f-strings")
+            self.fail(node, Message("Only the !r and !s conversions are allowed in f-strings"))
         spec = node.format_spec
         if spec is not None:
             parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
             if not all(isinstance(p, ast.Constant) for p in parts):
-                self.fail(node, "Format specs may not contain {fields}")
+                self.fail(node, Message("Format specs may not contain {fields}"))
             if not spec_is_safe("".join(p.value for p in parts)):  # type: ignore[attr-defined]
-                self.fail(node, "This format spec is not allowed")
+                self.fail(node, Message("This format spec is not allowed"))
 
     def check_comprehension(self, node: ast.comprehension) -> None:
         if node.is_async:
-            self.fail(node.target, "async comprehensions are not allowed")
+            self.fail(node.target, Message("async comprehensions are not allowed"))
         self.target(node.target, items=False)
 
     def check_Assign(self, node: ast.Assign) -> None:
@@ -166,9 +188,11 @@ class _Checker:
 
     def check_AugAssign(self, node: ast.AugAssign) -> None:
         if type(node.op) not in _BINOPS:
-            self.fail(node, f"{_DESCRIPTIONS.get(type(node.op), 'This operator')} is not allowed")
+            self.fail(
+                node, _not_allowed(_DESCRIPTIONS.get(type(node.op), Message("This operator")))
+            )
         if not isinstance(node.target, ast.Name | ast.Subscript):
-            self.fail(node, "Only names and items can be updated with an operator")
+            self.fail(node, Message("Only names and items can be updated with an operator"))
         self.target(node.target, items=True)
 
     def target(self, node: ast.expr, *, items: bool) -> None:
@@ -179,22 +203,23 @@ class _Checker:
                 self.target(element, items=items)
         elif isinstance(node, ast.Subscript) and items:
             if isinstance(node.slice, ast.Slice):
-                self.fail(node, "Assigning to a slice is not allowed")
+                self.fail(node, Message("Assigning to a slice is not allowed"))
             root = node.value
             while isinstance(root, ast.Subscript):
                 root = root.value
             if not isinstance(root, ast.Name):
-                self.fail(node, "Only items of a named dict or list can be assigned")
+                self.fail(node, Message("Only items of a named dict or list can be assigned"))
         elif isinstance(node, ast.Attribute):
-            self.fail(node, "Assigning to an attribute is not allowed")
+            self.fail(node, Message("Assigning to an attribute is not allowed"))
         elif not isinstance(node, ast.Name):
-            what = "names, items (x[k]) or tuples" if items else "names or tuples of names"
-            self.fail(node, f"You can only assign to {what}")
+            if items:
+                self.fail(node, Message("You can only assign to names, items (x[k]) or tuples"))
+            self.fail(node, Message("You can only assign to names or tuples of names"))
         self.targets.add(id(node))
 
     def store(self, node: ast.AST) -> None:
         if id(node) not in self.targets:
-            self.fail(node, "Assignment is not allowed here")
+            self.fail(node, Message("Assignment is not allowed here"))
 
     def check_Subscript(self, node: ast.Subscript | ast.Tuple | ast.List) -> None:
         if isinstance(node.ctx, ast.Store):

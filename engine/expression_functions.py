@@ -18,6 +18,7 @@ from typing import Any
 
 from engine import clock
 from engine.errors import ExpressionError
+from engine.messages import Message
 
 try:
     from zoneinfo import ZoneInfo
@@ -56,7 +57,9 @@ class Budget:
     def tick(self) -> None:
         """Raise once the evaluation has used up its time."""
         if monotonic() > self.deadline:
-            raise ExpressionError(f"Evaluation took longer than the {self.seconds} s allowed.")
+            raise ExpressionError(
+                Message("Evaluation took longer than the %(n)s s allowed.", n=self.seconds)
+            )
 
     def items(self, count: int, what: str = "The result") -> None:
         """Refuse a string or collection of ``count`` items before it is built."""
@@ -125,8 +128,15 @@ class Budget:
             elif text:
                 total += item.bit_length() // 3 + 2 if isinstance(item, int) else 32
             if total > limit:
-                what = "printed text" if text else "value"
-                raise ExpressionError(f"The {what} would be larger than the limit of {limit}.")
+                if text:
+                    raise ExpressionError(
+                        Message(
+                            "The printed text would be larger than the limit of %(n)s.", n=limit
+                        )
+                    )
+                raise ExpressionError(
+                    Message("The value would be larger than the limit of %(n)s.", n=limit)
+                )
         if not text:
             self._last = (value, total)
         return total
@@ -139,7 +149,9 @@ class Budget:
         """Deep size of a collection of deep size ``size`` once ``value`` is added to it."""
         size += 1 if type(value) in _SCALARS else 1 + self.measure(value)
         if size > self.max_size:
-            raise ExpressionError(f"The value would be larger than the limit of {self.max_size}.")
+            raise ExpressionError(
+                Message("The value would be larger than the limit of %(n)s.", n=self.max_size)
+            )
         return size
 
     def iterable(self, value: Any) -> Iterable[Any]:
@@ -171,7 +183,7 @@ def _extreme(pick: Callable[..., Any]) -> Callable[..., Any]:
 
 def _sum(budget: Budget, values: Any, /, start: Any = 0) -> Any:
     if not isinstance(start, int | float | timedelta):
-        raise ExpressionError("sum() can only start from a number or a timedelta.")
+        raise ExpressionError(Message("sum() can only start from a number or a timedelta."))
     return sum(budget.iterable(values), start)
 
 
@@ -179,7 +191,9 @@ def _round(budget: Budget, number: Any, ndigits: int | None = None) -> Any:
     if ndigits is None:
         return round(number)
     if not isinstance(ndigits, int) or abs(ndigits) > 100:
-        raise ExpressionError("round() takes a whole number of digits between -100 and 100.")
+        raise ExpressionError(
+            Message("round() takes a whole number of digits between -100 and 100.")
+        )
     return round(number, ndigits)
 
 
@@ -243,7 +257,9 @@ def _parse_iso(text: str) -> date:
     try:
         return clock.as_utc(datetime.fromisoformat(text))
     except ValueError as exc:
-        raise ExpressionError(f"{text[:40]!r} is not an ISO date or datetime.") from exc
+        raise ExpressionError(
+            Message("%(text)s is not an ISO date or datetime.", text=repr(text[:40]))
+        ) from exc
 
 
 def _as_date(value: Any) -> date:
@@ -254,7 +270,9 @@ def _as_date(value: Any) -> date:
         return clock.as_utc(value).astimezone(LOCAL_TZ).date()
     if isinstance(value, date):
         return value
-    raise ExpressionError(f"Expected a date, datetime or ISO string, got {type(value).__name__}.")
+    raise ExpressionError(
+        Message("Expected a date, datetime or ISO string, got %(kind)s.", kind=type(value).__name__)
+    )
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -265,7 +283,9 @@ def _as_datetime(value: Any) -> datetime:
         return clock.as_utc(value)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise ExpressionError(f"Expected a date, datetime or ISO string, got {type(value).__name__}.")
+    raise ExpressionError(
+        Message("Expected a date, datetime or ISO string, got %(kind)s.", kind=type(value).__name__)
+    )
 
 
 def _datetime(
@@ -284,11 +304,13 @@ def _timedelta(
 
 def _add_days(budget: Budget, value: Any, days: int, /) -> date:
     if not isinstance(days, int):
-        raise ExpressionError("add_days() needs a whole number of days.")
+        raise ExpressionError(Message("add_days() needs a whole number of days."))
     if isinstance(value, str):
         value = _parse_iso(value)
     if not isinstance(value, date):
-        raise ExpressionError(f"add_days() needs a date, got {type(value).__name__}.")
+        raise ExpressionError(
+            Message("add_days() needs a date, got %(kind)s.", kind=type(value).__name__)
+        )
     return value + timedelta(days=days)
 
 
@@ -296,7 +318,9 @@ def _isoformat(budget: Budget, value: Any, /) -> str:
     if isinstance(value, str):
         value = _parse_iso(value)
     if not isinstance(value, date):
-        raise ExpressionError(f"isoformat() needs a date, got {type(value).__name__}.")
+        raise ExpressionError(
+            Message("isoformat() needs a date, got %(kind)s.", kind=type(value).__name__)
+        )
     return value.isoformat()
 
 
@@ -366,7 +390,13 @@ def format_value(budget: Budget, value: Any, conversion: int, spec: str) -> str:
         value = str(value)
     pattern = _STRFTIME if isinstance(value, date) else _NUMBER_SPEC
     if not pattern.fullmatch(spec):
-        raise ExpressionError(f"The format {spec!r} is not allowed for {type(value).__name__}.")
+        raise ExpressionError(
+            Message(
+                "The format %(spec)s is not allowed for %(kind)s.",
+                spec=repr(spec),
+                kind=type(value).__name__,
+            )
+        )
     return format(value, spec)
 
 
@@ -394,7 +424,9 @@ def _replace(budget: Budget, text: str, old: str, new: str, count: int = -1, /) 
 
 def _strftime(budget: Budget, value: date, pattern: str, /) -> str:
     if not isinstance(pattern, str) or not _STRFTIME.fullmatch(pattern):
-        raise ExpressionError(f"The strftime format {pattern!r} is not allowed.")
+        raise ExpressionError(
+            Message("The strftime format %(spec)s is not allowed.", spec=repr(pattern))
+        )
     return value.strftime(pattern)
 
 

@@ -44,6 +44,7 @@ from engine.expression_functions import (
     format_value,
     methods_for,
 )
+from engine.messages import Message
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _BUILTIN, _PLAIN, _CONTEXTUAL = range(3)
@@ -102,8 +103,10 @@ class _Run:
         except KeyError:
             pass
         if name in self.functions:
-            raise ExpressionError(f"'{name}' is a function: call it, as in {name}(...).")
-        raise ExpressionError(f"name '{name}' is not defined")
+            raise ExpressionError(
+                Message("'%(name)s' is a function: call it, as in %(name)s(...).", name=name)
+            )
+        raise ExpressionError(Message("name '%(name)s' is not defined", name=name))
 
     def ev_List(self, node: ast.List) -> list[Any]:
         return self.budget.checked([self.ev(e) for e in node.elts])
@@ -137,8 +140,10 @@ class _Run:
                     size = len(seq) if isinstance(seq, str) else budget.measure(seq)
                     if size * times > budget.max_size:
                         raise ExpressionError(
-                            f"The repeated value would be larger than the limit of "
-                            f"{budget.max_size}."
+                            Message(
+                                "The repeated value would be larger than the limit of %(n)s.",
+                                n=budget.max_size,
+                            )
                         )
             if isinstance(left, int) and isinstance(right, int):
                 budget.bits(left.bit_length() + right.bit_length() - 1)
@@ -148,7 +153,12 @@ class _Run:
         elif op is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
             budget.items(len(left) + len(right), "The joined value")
         elif op is ast.Mod and isinstance(left, str):
-            raise ExpressionError("Formatting text with % is not allowed; use an f-string.")
+            raise ExpressionError(
+                Message(
+                    "Formatting text with %(operator)s is not allowed; use an f-string.",
+                    operator="%",
+                )
+            )
         return budget.checked(_BINOPS[op](left, right))
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> Any:
@@ -190,7 +200,13 @@ class _Run:
         value = self.ev(node.value)
         if node.attr not in attributes_for(value):
             kind = type(value).__name__
-            raise ExpressionError(f"'{kind}' values have no readable attribute '{node.attr}'.")
+            raise ExpressionError(
+                Message(
+                    "'%(kind)s' values have no readable attribute '%(name)s'.",
+                    kind=kind,
+                    name=node.attr,
+                )
+            )
         return getattr(value, node.attr)
 
     def ev_Call(self, node: ast.Call) -> Any:
@@ -202,7 +218,11 @@ class _Run:
             method = methods_for(target).get(func.attr)
             if method is None:
                 kind = type(target).__name__
-                raise ExpressionError(f"'{kind}' values have no method '{func.attr}'.")
+                raise ExpressionError(
+                    Message(
+                        "'%(kind)s' values have no method '%(name)s'.", kind=kind, name=func.attr
+                    )
+                )
             args, kwargs = self.arguments(node)
             return _bounded_int(budget, method(budget, target, *args, **kwargs))
         kind, function = self.functions[func.id]  # type: ignore[attr-defined]
@@ -291,7 +311,13 @@ class _Run:
     def unpack(self, target: Any, value: Any) -> Iterable[tuple[ast.expr, Any]]:
         items = list(self.budget.iterable(value))
         if len(items) != len(target.elts):
-            raise ExpressionError(f"Cannot unpack {len(items)} values into {len(target.elts)}.")
+            raise ExpressionError(
+                Message(
+                    "Cannot unpack %(count)s values into %(targets)s.",
+                    count=len(items),
+                    targets=len(target.elts),
+                )
+            )
         return zip(target.elts, items, strict=True)
 
     # --- scripts -----------------------------------------------------------------------------
@@ -356,7 +382,9 @@ class _Run:
             value = self.container(node.value)[self.ev(node.slice)]  # type: ignore[attr-defined]
         if not isinstance(value, dict | list):
             kind = type(value).__name__
-            raise ExpressionError(f"Only dict and list items can be assigned, not {kind} items.")
+            raise ExpressionError(
+                Message("Only dict and list items can be assigned, not %(kind)s items.", kind=kind)
+            )
         return value
 
 
@@ -388,13 +416,14 @@ def _bound_names(generators: Iterable[ast.comprehension]) -> list[str]:
 def _wrap(exc: Exception, line: int | None = None) -> ExpressionError:
     """The ExpressionError to raise for a Python exception met while evaluating."""
     if isinstance(exc, ZeroDivisionError):
-        message = "Division by zero."
+        message: str = Message("Division by zero.")
     elif isinstance(exc, KeyError):
-        message = f"The key {repr(exc.args[0])[:80] if exc.args else ''} was not found."
+        key = repr(exc.args[0])[:80] if exc.args else ""
+        message = Message("The key %(key)s was not found.", key=key)
     elif isinstance(exc, IndexError):
-        message = "The index is out of range."
+        message = Message("The index is out of range.")
     elif isinstance(exc, RecursionError | MemoryError):
-        message = "The value is too large or too deeply nested."
+        message = Message("The value is too large or too deeply nested.")
     else:
         message = f"{type(exc).__name__}: {str(exc)[:300]}"
     return ExpressionError(message, line=line)
@@ -490,23 +519,38 @@ class SafeEvaluator:
 
     def _tree(self, source: str, mode: Literal["eval", "exec"]) -> Any:
         if not isinstance(source, str):
-            raise ExpressionError(f"Expected expression text, got {type(source).__name__}.")
+            raise ExpressionError(
+                Message("Expected expression text, got %(kind)s.", kind=type(source).__name__)
+            )
         return self._parse(source, mode)
 
     def _parse_source(self, source: str, mode: Literal["eval", "exec"]) -> Any:
-        what = "expression" if mode == "eval" else "script"
+        what = Message("expression") if mode == "eval" else Message("script")
         if len(source) > self._limits.max_source_chars:
             raise ExpressionError(
-                f"The {what} is {len(source)} characters long; "
-                f"the limit is {self._limits.max_source_chars}."
+                Message(
+                    "The %(what)s is %(length)s characters long; the limit is %(n)s.",
+                    what=what,
+                    length=len(source),
+                    n=self._limits.max_source_chars,
+                )
             )
         try:
             tree = ast.parse(textwrap.dedent(source), mode=mode)
         except SyntaxError as exc:
-            where = f" at {exc.lineno}:{exc.offset}" if exc.lineno else ""
-            raise ExpressionError(f"Syntax error: {exc.msg}{where}", line=exc.lineno) from exc
+            problem = Message("Syntax error: %(problem)s", problem=exc.msg)
+            if exc.lineno:
+                problem = Message(
+                    "%(problem)s at %(line)s:%(column)s",
+                    problem=problem,
+                    line=exc.lineno,
+                    column=exc.offset,
+                )
+            raise ExpressionError(problem, line=exc.lineno) from exc
         except (ValueError, RecursionError, MemoryError) as exc:
-            raise ExpressionError(f"The {what} is too deeply nested or not valid text.") from exc
+            raise ExpressionError(
+                Message("The %(what)s is too deeply nested or not valid text.", what=what)
+            ) from exc
         allowed = _EXPRESSIONS if mode == "eval" else _STATEMENTS
         checker = _Checker(self._functions, self._limits, allowed)
         if isinstance(tree, ast.Expression):

@@ -103,7 +103,12 @@ def _evaluate(
         return ctx.evaluator.evaluate(source, data)
     except ExpressionError as exc:
         raise ProcessError(
-            f"the {what} of this step could not be computed: {exc.message}", element_id=element
+            Message(
+                "the %(what)s of this step could not be computed: %(problem)s",
+                what=what,
+                problem=exc.message,
+            ),
+            element_id=element,
         ) from exc
 
 
@@ -133,7 +138,11 @@ def _new_task_row(
                     due_at = to_instant(value)
                 except ValueError as exc:
                     raise ProcessError(
-                        f"the due date of this step is not a date: {exc}", element_id=element
+                        Message(
+                            "the due date of this step is not a date: %(problem)s",
+                            problem=str(exc),
+                        ),
+                        element_id=element,
                     ) from exc
     if info is not None and ctx.label_properties:
         labels = {
@@ -232,7 +241,9 @@ def save(
     try:
         state = runtime.dump(ctx.serializer)
     except (TypeError, ValueError) as exc:
-        raise ProcessError(f"the process data cannot be stored: {exc}") from exc
+        raise ProcessError(
+            Message("the process data cannot be stored: %(problem)s", problem=str(exc))
+        ) from exc
     now = clock.now()
     values: dict[str, Any] = {
         "state": state,

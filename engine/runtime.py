@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import clock
 from .errors import EngineError, ExpressionError, NotFound, ProcessError
+from .messages import Message
 from .serialization import StateSerializer
 from .specs import LoadedSpec
 
@@ -53,7 +54,8 @@ def _translated_errors() -> Iterator[None]:
         yield
     except ExpressionError as exc:
         raise ProcessError(
-            f"an expression of the model failed: {exc.message}", element_id=exc.element_id
+            Message("an expression of the model failed: %(problem)s", problem=exc.message),
+            element_id=exc.element_id,
         ) from exc
     except EngineError:
         raise

@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from .errors import EngineError, ExpressionError, ProcessError
 from .expressions import SafeEvaluator
+from .messages import Message
 from .services import ServiceCall, ServiceRegistry
 
 
@@ -111,7 +112,10 @@ class SafeScriptEngine(PythonScriptEngine):
         function = self.services.get(name)
         element = _element_id(task)
         if function is None:
-            raise ProcessError(f"no service named '{name}' is registered", element_id=element)
+            raise ProcessError(
+                Message("no service named '%(name)s' is registered", name=name),
+                element_id=element,
+            )
         call = ServiceCall(
             instance_id=self.context.instance_id,
             process_key=self.context.process_key,
@@ -129,13 +133,22 @@ class SafeScriptEngine(PythonScriptEngine):
             raise
         except Exception as exc:
             raise ProcessError(
-                f"service '{name}' failed: {type(exc).__name__}: {exc}", element_id=element
+                Message(
+                    "service '%(name)s' failed: %(problem)s",
+                    name=name,
+                    problem=f"{type(exc).__name__}: {exc}",
+                ),
+                element_id=element,
             ) from exc
         try:
             return json.dumps(result, default=_json_default)
         except (TypeError, ValueError) as exc:
             raise ProcessError(
-                f"service '{name}' returned a value that cannot be stored: {exc}",
+                Message(
+                    "service '%(name)s' returned a value that cannot be stored: %(problem)s",
+                    name=name,
+                    problem=str(exc),
+                ),
                 element_id=element,
             ) from exc
 

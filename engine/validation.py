@@ -30,6 +30,7 @@ from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
 from .errors import ExpressionError
 from .expressions import SafeEvaluator
+from .messages import Message
 from .services import ServiceRegistry
 from .specs import UserTaskInfo
 from .timer_events import _parse_cycle, to_instant
@@ -59,10 +60,17 @@ def _expressions(task_spec: Any) -> Iterator[tuple[str, str, str]]:
         for condition, target in task_spec.cond_task_specs:
             source = condition.args[0] if getattr(condition, "args", None) else None
             if source:
-                yield "expression", source, f"condition of the flow to {target}"
+                yield (
+                    "expression",
+                    source,
+                    Message("condition of the flow to %(target)s", target=target),
+                )
     if isinstance(task_spec, ScriptTask) and task_spec.script:
-        yield "script", task_spec.script, "script"
-    for attr, what in (("prescript", "pre-script"), ("postscript", "post-script")):
+        yield "script", task_spec.script, Message("script")
+    for attr, what in (
+        ("prescript", Message("pre-script")),
+        ("postscript", Message("post-script")),
+    ):
         source = getattr(task_spec, attr, None)
         if source:
             yield "script", source, what
@@ -70,17 +78,17 @@ def _expressions(task_spec: Any) -> Iterator[tuple[str, str, str]]:
         for name, param in (getattr(task_spec, "operation_params", None) or {}).items():
             value = param.get("value") if isinstance(param, dict) else None
             if value:
-                yield "expression", value, f"service parameter '{name}'"
+                yield "expression", value, Message("service parameter '%(name)s'", name=name)
     if isinstance(task_spec, LoopTask):
         for attr in ("cardinality", "condition"):
             value = getattr(task_spec, attr, None)
             if isinstance(value, str) and value.strip():
-                yield "expression", value, f"loop {attr}"
+                yield "expression", value, Message("loop %(attribute)s", attribute=attr)
     definition = getattr(task_spec, "event_definition", None)
     for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
         expression = getattr(item, "expression", None)
         if isinstance(expression, str) and expression.strip():
-            yield "expression", expression, f"{type(item).__name__} expression"
+            yield "expression", expression, Message("%(kind)s expression", kind=type(item).__name__)
 
 
 def _dmn_expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
@@ -90,7 +98,10 @@ def _dmn_expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
         return
     for table_input in table.inputs:
         if table_input.expression:
-            yield table_input.expression, f"DMN input '{table_input.label or table_input.id}'"
+            yield (
+                table_input.expression,
+                Message("DMN input '%(input)s'", input=table_input.label or table_input.id),
+            )
     for rule in table.rules:
         for entry in rule.inputEntries:
             for lhs in entry.lhs:
@@ -101,10 +112,10 @@ def _dmn_expressions(task_spec: Any) -> Iterator[tuple[str, str]]:
                     ast.parse(text, mode="eval")
                 except SyntaxError:
                     text = f"dmninputexpr {text}"
-                yield text, f"DMN rule {rule.row_number} input entry"
+                yield text, Message("DMN rule %(rule)s input entry", rule=rule.row_number)
         for entry in rule.outputEntries:
             if entry.text and entry.text.strip():
-                yield entry.text, f"DMN rule {rule.row_number} output entry"
+                yield entry.text, Message("DMN rule %(rule)s output entry", rule=rule.row_number)
 
 
 def _check_timer_literal(definition: Any) -> str | None:
@@ -117,7 +128,10 @@ def _check_timer_literal(definition: Any) -> str | None:
     except (ValueError, SyntaxError):
         return None  # computed at run time
     if not isinstance(value, str):
-        return f"the timer expression {expression} must give an ISO 8601 string"
+        return Message(
+            "the timer expression %(expression)s must give an ISO 8601 string",
+            expression=expression,
+        )
     try:
         if isinstance(definition, CycleTimerEventDefinition):
             _parse_cycle(value, to_instant("2000-01-01T00:00:00+00:00"))
@@ -126,8 +140,17 @@ def _check_timer_literal(definition: Any) -> str | None:
         else:
             to_instant(value)
     except Exception as exc:
-        return f"the timer value '{value}' is not valid ISO 8601: {exc}"
+        return Message(
+            "the timer value '%(value)s' is not valid ISO 8601: %(problem)s",
+            value=value,
+            problem=str(exc),
+        )
     return None
+
+
+def _in(what: str, problem: str) -> Message:
+    """A problem of one part of an element (its script, a flow's condition, a DMN entry)."""
+    return Message("%(part)s: %(problem)s", part=what, problem=problem)
 
 
 def check_process_specs(
@@ -149,13 +172,13 @@ def check_process_specs(
                     else:
                         evaluator.check_expression(source)
                 except ExpressionError as exc:
-                    problems.append(Problem(element, f"{what}: {exc.message}"))
+                    problems.append(Problem(element, _in(what, exc.message)))
             if isinstance(task_spec, BusinessRuleTaskMixin):
                 for source, what in _dmn_expressions(task_spec):
                     try:
                         evaluator.check_expression(source)
                     except ExpressionError as exc:
-                        problems.append(Problem(element, f"{what}: {exc.message}"))
+                        problems.append(Problem(element, _in(what, exc.message)))
             definition = getattr(task_spec, "event_definition", None)
             for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
                 if isinstance(item, TimerEventDefinition):
@@ -169,8 +192,12 @@ def check_process_specs(
                     problems.append(
                         Problem(
                             element,
-                            f"the service task calls '{name}', which is not a registered "
-                            f"service (registered: {known})",
+                            Message(
+                                "the service task calls '%(name)s', which is not a registered "
+                                "service (registered: %(known)s)",
+                                name=name,
+                                known=known,
+                            ),
                         )
                     )
     for info in user_tasks.values():
@@ -188,11 +215,15 @@ def _check_user_task(
     if not info.role:
         yield Problem(
             element,
-            "the user task has no role: put it in a lane (whose name or 'role' property is "
-            "the role) or give it a 'role' property",
+            Message(
+                "the user task has no role: put it in a lane (whose name or 'role' property "
+                "is the role) or give it a 'role' property"
+            ),
         )
     elif not role_known(info.role):
-        yield Problem(element, f"the role '{info.role}' is not a role Lexflow knows")
+        yield Problem(
+            element, Message("the role '%(role)s' is not a role Lexflow knows", role=info.role)
+        )
     for what, source in (
         ("organisation", info.organisation_expr),
         ("title", info.title_expr),
@@ -202,18 +233,31 @@ def _check_user_task(
             try:
                 evaluator.check_expression(source)
             except ExpressionError as exc:
-                yield Problem(element, f"property '{what}': {exc.message}")
+                yield Problem(
+                    element,
+                    Message("property '%(name)s': %(problem)s", name=what, problem=exc.message),
+                )
     if info.form_name:
         if info.form_schema is None:
             yield Problem(
                 element,
-                f"the form schema '{info.form_name}' is neither in this upload nor deployed",
+                Message(
+                    "the form schema '%(form)s' is neither in this upload nor deployed",
+                    form=info.form_name,
+                ),
             )
         else:
             try:
                 jsonschema.Draft202012Validator.check_schema(info.form_schema)
             except jsonschema.SchemaError as exc:
-                yield Problem(element, f"the form schema '{info.form_name}' is invalid: {exc}")
+                yield Problem(
+                    element,
+                    Message(
+                        "the form schema '%(form)s' is invalid: %(problem)s",
+                        form=info.form_name,
+                        problem=exc.message,
+                    ),
+                )
     in_process = {
         other.element_id for other in user_tasks.values() if other.process_id == info.process_id
     }
@@ -221,5 +265,8 @@ def _check_user_task(
         if other not in in_process:
             yield Problem(
                 element,
-                f"'separateFrom' names '{other}', which is not a user task of this process",
+                Message(
+                    "'separateFrom' names '%(other)s', which is not a user task of this process",
+                    other=other,
+                ),
             )

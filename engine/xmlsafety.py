@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from lxml import etree
 
 from .errors import DeploymentError
+from .messages import Message
 
 MAX_XML_BYTES = 2 * 1024 * 1024
 MAX_ELEMENTS = 20_000
@@ -66,20 +67,29 @@ def parse_model(raw: bytes | str, filename: str) -> ParsedDocument:
     data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if len(data) > MAX_XML_BYTES:
         raise DeploymentError(
-            f"{filename}: the file is {len(data)} bytes; the limit is {MAX_XML_BYTES} bytes."
+            Message(
+                "%(file)s: the file is %(size)s bytes; the limit is %(n)s bytes.",
+                file=filename,
+                size=len(data),
+                n=MAX_XML_BYTES,
+            )
         )
     if not data.strip():
-        raise DeploymentError(f"{filename}: the file is empty.")
+        raise DeploymentError(Message("%(file)s: the file is empty.", file=filename))
     try:
         SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise DeploymentError(
-            f"{filename}: XML with a DTD, entity declarations or external references is "
-            f"refused ({type(exc).__name__})."
+            Message(
+                "%(file)s: XML with a DTD, entity declarations or external references is "
+                "refused (%(kind)s).",
+                file=filename,
+                kind=type(exc).__name__,
+            )
         ) from exc
     except ParseError as exc:
         line = exc.position[0] if exc.position else None
-        raise DeploymentError(f"{filename}: not well-formed XML: {exc}", line=line) from exc
+        raise DeploymentError(_not_well_formed(filename, exc), line=line) from exc
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -92,11 +102,16 @@ def parse_model(raw: bytes | str, filename: str) -> ParsedDocument:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise DeploymentError(f"{filename}: not well-formed XML: {exc}", line=exc.lineno) from exc
+        raise DeploymentError(_not_well_formed(filename, exc), line=exc.lineno) from exc
     count = sum(1 for _ in root.iter())
     if count > MAX_ELEMENTS:
         raise DeploymentError(
-            f"{filename}: the document has {count} elements; the limit is {MAX_ELEMENTS}."
+            Message(
+                "%(file)s: the document has %(count)s elements; the limit is %(n)s.",
+                file=filename,
+                count=count,
+                n=MAX_ELEMENTS,
+            )
         )
     kind = _kind_of(root, filename)
     if kind == "bpmn":
@@ -111,8 +126,13 @@ def _kind_of(root: etree._Element, filename: str) -> ModelKind:
     if qname.localname == "definitions" and qname.namespace in DMN_NAMESPACES:
         return "dmn"
     raise DeploymentError(
-        f"{filename}: the root element is <{qname.localname}> in namespace "
-        f"'{qname.namespace}'; expected a BPMN 2.0 or DMN <definitions> document."
+        Message(
+            "%(file)s: the root element is <%(root)s> in namespace '%(namespace)s'; expected a "
+            "BPMN 2.0 or DMN <definitions> document.",
+            file=filename,
+            root=qname.localname,
+            namespace=qname.namespace,
+        )
     )
 
 
@@ -132,3 +152,7 @@ def line_of(root: etree._Element, element_id: str | None) -> int | None:
         if element.get("id") == element_id:
             return element.sourceline
     return None
+
+
+def _not_well_formed(filename: str, exc: Exception) -> Message:
+    return Message("%(file)s: not well-formed XML: %(problem)s", file=filename, problem=str(exc))

@@ -100,6 +100,24 @@ def test_a_broken_model_is_refused_with_its_element(owner: FlaskClient, lifecycl
     assert lifecycle.engine.definitions() == []
 
 
+def test_deployment_problems_speak_the_owners_language(owner: FlaskClient, lifecycle: Any) -> None:
+    hostile = MODEL.replace(b'name="drafter">', b'name="clerk">').replace(
+        b'name="organisation" value="lead_agency"',
+        b'name="organisation" value="__import__(\'os\')"',
+    )
+    english = upload(owner, {"web_qd_ubnd_tinh.bpmn": hostile}).get_data(as_text=True)
+    assert "the role &#39;clerk&#39; is not a role Lexflow knows" in english
+    assert (
+        "property &#39;organisation&#39;: The name &#39;__import__&#39; is not allowed at 1:1"
+        in (english)
+    )
+    post_form(owner, "/language/vi", {})
+    page = upload(owner, {"web_qd_ubnd_tinh.bpmn": hostile}).get_data(as_text=True)
+    assert "“clerk” không phải vai trò Lexflow biết" in page
+    assert "thuộc tính “organisation”: Không được dùng tên “__import__” tại 1:1" in page
+    assert lifecycle.engine.definitions() == []
+
+
 def test_malformed_xml_is_refused_with_its_line(owner: FlaskClient, lifecycle: Any) -> None:
     response = upload(owner, {"broken.bpmn": NOT_XML})
     assert response.status_code == 422
