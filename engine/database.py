@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import Conflict
+from .messages import Message
 
 DEFAULT_SQLITE_PATH = Path("instance") / "lexflow.sqlite3"
 _WRITE_OPTION = "lexflow_write"
@@ -95,7 +96,7 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             if self.is_sqlite and "locked" in str(exc).lower():
-                raise Conflict("The database is busy; try again.") from exc
+                raise Conflict(Message("The database is busy; try again.")) from exc
             raise
         except BaseException:
             session.rollback()
