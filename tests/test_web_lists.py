@@ -140,6 +140,19 @@ def test_draft_list_pages_and_htmx_rows(app: Flask, drafts: None) -> None:
     assert "<html" not in rows.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/inbox?tab=offered", "/drafts?page=1", "/regulations"])
+def test_the_back_button_gets_whole_pages(app: Flask, path: str) -> None:
+    """htmx pushes list URLs into the history; restoring one asks the server again with
+    HX-Request *and* HX-History-Restore-Request, and needs the whole page, not the rows."""
+    client = signed_in(app, "admin")
+    rows = client.get(path, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in rows
+    restored = client.get(
+        path, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    ).get_data(as_text=True)
+    assert "<html" in restored and "</nav>" in restored
+
+
 def test_only_drafters_and_heads_open_the_new_draft_form(app: Flask) -> None:
     assert signed_in(app, "tdv.stp").get("/drafts/new").status_code == 403
     assert signed_in(app, "kt.stp").get("/drafts/new").status_code == 403

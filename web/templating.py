@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -11,6 +11,14 @@ from workflows.directory import organisation_names
 from workflows.dossier import item_name
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE
+
+
+def wants_rows_only() -> bool:
+    """An htmx request that swaps a list's rows in. A history restore (the back button after
+    htmx pushed the URL) also carries HX-Request but needs the whole page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
 
 
 def _vi() -> bool:

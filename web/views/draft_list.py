@@ -34,6 +34,7 @@ from web.access import visible_organisations
 from web.auth import current_actor, holds_any, login_required, roles_required
 from web.extensions import lifecycle
 from web.i18n import localize
+from web.templating import wants_rows_only
 from workflows.calendar import vietnam_date
 from workflows.directory import Organisation
 from workflows.drafts import DOCUMENT_TYPES, Draft, DraftFilter, list_drafts
@@ -128,11 +129,8 @@ def index() -> Any:
             ),
         )
         organisations = _active_organisations(session)
-    partial = request.headers.get("HX-Request") and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
     return render_template(
-        "drafts/rows.html" if partial else "drafts/index.html",
+        "drafts/rows.html" if wants_rows_only() else "drafts/index.html",
         drafts=drafts,
         total=total,
         pages=max(1, -(-total // page_size)),

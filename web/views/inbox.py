@@ -20,6 +20,7 @@ from engine.task_queries import TaskInfo
 from web import params
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
+from web.templating import wants_rows_only
 from workflows.calendar import end_of_day, vietnam_date
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
@@ -137,7 +138,7 @@ def index() -> Any:
         tasks = engine.tasks(filters.apply(base, page_size + 1), session=session) if base else []
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
-    template = "inbox_rows.html" if request.headers.get("HX-Request") else "inbox.html"
+    template = "inbox_rows.html" if wants_rows_only() else "inbox.html"
     return render_template(
         template,
         tab=tab,

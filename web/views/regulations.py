@@ -19,6 +19,7 @@ from web import params
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
+from web.templating import wants_rows_only
 from web.views.draft_list import draft_url
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.registry import (
@@ -115,11 +116,8 @@ def index() -> Any:
         )
         summary = impact_summary(session, filters.document_type)
         impacts = current_impacts(session)
-    partial = request.headers.get("HX-Request") and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
     return render_template(
-        "regulations/rows.html" if partial else "regulations/index.html",
+        "regulations/rows.html" if wants_rows_only() else "regulations/index.html",
         regulations=rows,
         total=total,
         pages=max(1, -(-total // page_size)),
