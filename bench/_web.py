@@ -591,7 +591,8 @@ def section_complete(
 PROFILE_PARTS = (
     ("whole request (WSGI app)", "flask/app.py", "wsgi_app"),
     ("  authentication (before_request)", "web/auth.py", "load_current_user"),
-    ("    token lookup + last_used_at", "workflows/accounts.py", "user_for_token"),
+    ("    token lookup (read only)", "workflows/accounts.py", "user_for_token"),
+    ("    token use recorded (a write, every 5 min)", "workflows/accounts.py", "record_token_use"),
     ("  Engine.count_tasks", "engine/core.py", "count_tasks"),
     ("  Engine.tasks", "engine/core.py", "tasks"),
     ("  Engine.complete", "engine/core.py", "complete"),
