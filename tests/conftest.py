@@ -2,19 +2,57 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
 
 import workflows.schema  # noqa: F401  (domain tables and migrations join the schema)
-from engine import Database, Engine, StaticDirectory
+from engine import Database, Engine, StaticDirectory, clock
 from tests.support.databases import DatabaseFactory
+from tests.support.days import MOMENT_IDS, MOMENTS
 from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.workers import ACTORS
 
 DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def _suite_today() -> datetime | None:
+    """``LEXFLOW_TODAY=YYYY-MM-DD``: the whole suite runs as of that day (09:00 in Vietnam)."""
+    raw = os.environ.get("LEXFLOW_TODAY", "").strip()
+    if not raw:
+        return None
+    from workflows.calendar import VIETNAM_TZ
+
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"LEXFLOW_TODAY must be a date like 2027-01-02, not {raw!r}"
+        ) from exc
+    return datetime.combine(day, time(9, 0), tzinfo=VIETNAM_TZ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock() -> Iterator[datetime]:
+    """The process-wide clock of the suite: the real time, or ``LEXFLOW_TODAY``."""
+    moment = _suite_today()
+    if moment is None:
+        yield clock.now()
+        return
+    with clock.travelling(moment) as now:
+        yield now
+
+
+@pytest.fixture(params=MOMENTS, ids=MOMENT_IDS)
+def tricky_now(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """Run the test with the whole process's clock at one of the days that break naive code
+    (``tests/support/days.py``); the clock keeps running from there."""
+    with clock.travelling(request.param) as now:
+        yield now
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,10 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from markupsafe import escape
 
+from engine import clock
 from tests.support.web import csrf_token, sign_in
 from web.i18n import format_date, format_datetime
+from workflows.calendar import vietnam_date
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "web" / "translations"
@@ -238,7 +240,7 @@ def test_every_main_page_renders_in_vietnamese(app: Flask) -> None:
         assert message is not None and message.string, msgid
         return str(escape(message.string % values if values else message.string))
 
-    year = date.today().year
+    year = vietnam_date(clock.now()).year
     pages = {
         "/inbox": vi("Inbox"),
         "/drafts": vi("Drafts"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from tests.conftest import DATA
 from tests.support.web import csrf_token, post_form, signed_in
 from web.views.draft_list import GROUND_LABELS
 from workflows import registry
+from workflows.calendar import vietnam_date
 from workflows.drafts import Draft
 from workflows.lifecycle import GROUNDS
 from workflows.plan import PlanItem
@@ -263,15 +264,21 @@ def add_item(session: Any, title: str, **fields: Any) -> PlanItem:
 
 
 @pytest.fixture
-def plan(lifecycle: Any) -> dict[str, int]:
-    today = date.today()
+def plan(lifecycle: Any, tricky_now: datetime) -> dict[str, int]:
+    """A plan of the current year with one item in each state, as of a tricky day."""
+    today = vietnam_date(tricky_now)
+    year = today.year
     with lifecycle.db.write() as session:
-        late = add_item(session, "Chưa soạn, sắp họp", target_date=today + timedelta(days=10))
-        waiting = add_item(session, "Chưa soạn, còn xa", target_date=today + timedelta(days=300))
-        running = add_item(session, "Đang soạn", target_date=today + timedelta(days=90))
-        finished = add_item(session, "Đã ban hành", lead_agency="STC")
-        stopped = add_item(session, "Đã dừng")
-        add_item(session, "Năm sau", year=2027)
+        late = add_item(
+            session, "Chưa soạn, sắp họp", year=year, target_date=today + timedelta(days=10)
+        )
+        waiting = add_item(
+            session, "Chưa soạn, còn xa", year=year, target_date=today + timedelta(days=300)
+        )
+        running = add_item(session, "Đang soạn", year=year, target_date=today + timedelta(days=90))
+        finished = add_item(session, "Đã ban hành", year=year, lead_agency="STC")
+        stopped = add_item(session, "Đã dừng", year=year)
+        add_item(session, "Năm sau", year=year + 1)
         add_draft(session, "DT-2026-101", "Đang soạn", plan_item_id=running.id)
         add_draft(
             session,
@@ -297,9 +304,12 @@ def states(page: Any) -> dict[str, str]:
     )
 
 
-def test_the_plan_shows_each_item_state_with_counts(app: Flask, plan: dict[str, int]) -> None:
+def test_the_plan_shows_each_item_state_with_counts(
+    app: Flask, plan: dict[str, int], tricky_now: datetime
+) -> None:
+    year = vietnam_date(tricky_now).year
     client = signed_in(app, "cv.stc")
-    page = client.get("/plan?year=2026")
+    page = client.get("/plan")  # the current year's plan by default
     assert page.status_code == 200
     assert states(page) == {str(item): state for state, item in plan.items()}
     text = page.get_data(as_text=True)
@@ -308,11 +318,13 @@ def test_the_plan_shows_each_item_state_with_counts(app: Flask, plan: dict[str, 
     assert "drafting has not started" in text
     # A drafter of STC sees the code of STC's draft but not SXD's.
     assert "DT-2026-102" in text and "DT-2026-101" not in text
-    behind = client.get("/plan?year=2026&state=behind")
+    behind = client.get(f"/plan?year={year}&state=behind")
     assert list(states(behind).values()) == ["behind"]
-    assert list(states(client.get("/plan?year=2026&q=c%C3%B2n+xa"))) == [str(plan["not_started"])]
-    assert len(states(client.get("/plan?year=2026&lead_agency=STC"))) == 1
-    assert [*states(client.get("/plan?year=2027")).values()] == ["not_started"]
+    assert list(states(client.get(f"/plan?year={year}&q=c%C3%B2n+xa"))) == [
+        str(plan["not_started"])
+    ]
+    assert len(states(client.get(f"/plan?year={year}&lead_agency=STC"))) == 1
+    assert [*states(client.get(f"/plan?year={year + 1}")).values()] == ["not_started"]
 
 
 def test_bad_plan_filters_are_400(app: Flask) -> None:
@@ -325,12 +337,12 @@ def test_a_plan_item_starts_its_draft(
     app: Flask, lifecycle: Any, deployed: None, plan: dict[str, int]
 ) -> None:
     client = signed_in(app, "cv.sxd")
-    page = client.get("/plan?year=2026").get_data(as_text=True)
+    page = client.get("/plan").get_data(as_text=True)
     assert f"/drafts/new?plan_item={plan['behind']}" in page
     form = {**FORM, "plan_item": str(plan["behind"])}
     response = post_form(client, "/drafts/new", form, token_from="/drafts/new")
     assert response.status_code == 302
-    assert states(client.get("/plan?year=2026"))[str(plan["behind"])] == "on_track"
+    assert states(client.get("/plan"))[str(plan["behind"])] == "on_track"
     again = post_form(client, "/drafts/new", form, token_from="/drafts/new")
     assert again.status_code == 422 and "already been started" in again.get_data(as_text=True)
 

@@ -9,15 +9,14 @@ registry) is what the engine and the rules produce.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from engine import InvalidData, clock
 from engine.authorization import SYSTEM
-from engine.models import HumanTask
 from engine.task_queries import TaskInfo
-from workflows import accounts
+from workflows import accounts, demo_plan
 from workflows import demo_province as province
 from workflows.autopilot import Autopilot
 from workflows.calendar import vietnam_date
@@ -25,12 +24,16 @@ from workflows.deadlines import seed_rules
 from workflows.directory import Organisation, User
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
-from workflows.plan import PlanItem, plan_status
-from workflows.registry import Regulation, impact_summary, record_impact, register
+from workflows.registry import (
+    Regulation,
+    impact_summary,
+    last_complete_half_year,
+    record_impact,
+    register,
+)
 from workflows.roles import STAGE_CODES
 
 DEFAULT_PASSWORD = "lexflow-demo-2026"  # noqa: S105 - printed for the demo users
-BEHIND_TARGET = 8
 REGISTRY = {"clear": 164, "unclear": 6, "not_yet": 1}
 
 TITLES = {
@@ -171,6 +174,12 @@ def _walk(lifecycle: Lifecycle, scenario: Scenario, index: int, now: datetime) -
     titles = TITLES[scenario.document_type]
     title = titles[index % len(titles)]
     consulted = [] if commune else [c for c in ("STC", "STP", "SNV") if c != lead][:2]
+    calendar = lifecycle.calendar()
+    today = vietnam_date(now)
+    if scenario in OVERDUE:
+        target = demo_plan.behind_target(scenario.document_type, today, calendar)
+    else:
+        target = demo_plan.on_track_target(scenario.document_type, today, calendar)
     with clock.frozen_at(start), lifecycle.db.write() as session:
         draft = lifecycle.start_draft(
             session,
@@ -181,9 +190,9 @@ def _walk(lifecycle: Lifecycle, scenario: Scenario, index: int, now: datetime) -
             commune=f"XA_{commune}" if commune else None,
             ground=scenario.ground,
             consulted_agencies=consulted,
-            target_session="Kỳ họp thường lệ giữa năm"
-            if scenario.document_type.startswith("nq")
-            else None,
+            plan_year=target.day.year,
+            target_session=target.name,
+            target_date=target.day,
             legal_basis="Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15",
         )
         session.flush()
@@ -199,6 +208,7 @@ def _walk(lifecycle: Lifecycle, scenario: Scenario, index: int, now: datetime) -
 def _registry(lifecycle: Lifecycle, now: datetime) -> None:
     """Bring the registry to 171 in force: 164 clear, 6 unclear, 1 not yet (the seeds)."""
     today = vietnam_date(now)
+    period = last_complete_half_year(today)
     with lifecycle.db.write() as session:
         existing = list(
             session.execute(select(Regulation).where(Regulation.status == "in_force")).scalars()
@@ -207,15 +217,18 @@ def _registry(lifecycle: Lifecycle, now: datetime) -> None:
         for regulation in existing:  # the demo's own new regulations: too new to judge
             kind = "not_yet" if wanted["not_yet"] > 0 else "clear"
             wanted[kind] -= 1
-            record_impact(session, regulation.id, kind, "system", note="Văn bản mới ban hành")
+            record_impact(
+                session, regulation.id, kind, "system", period=period, note="Văn bản mới ban hành"
+            )
         sequence = 0
         for kind, count in wanted.items():
             for _ in range(count):
                 sequence += 1
-                year = 2021 + sequence % 5
+                # Signed over the last five years, in force well before the load day.
+                signed = today - timedelta(days=45 + 11 * sequence)
+                year = signed.year
                 document_type = "nq_hdnd_tinh" if sequence % 3 else "qd_ubnd_tinh"
                 suffix = "NQ-HĐND" if document_type == "nq_hdnd_tinh" else "QĐ-UBND"
-                signed = date(year, 1 + sequence % 12, 1 + sequence % 27)
                 regulation = register(
                     session,
                     number=f"{100 + sequence}/{year}/{suffix}",
@@ -232,79 +245,9 @@ def _registry(lifecycle: Lifecycle, now: datetime) -> None:
                     regulation.id,
                     kind,
                     "system",
-                    period=f"{today.year - 1}-H2",
+                    period=period,
                     note="Báo cáo 6 tháng",
                 )
-
-
-def _plan(lifecycle: Lifecycle, drafts: list[Draft], now: datetime) -> int:
-    """Annual plan with exactly 8 items behind (the seeds' figure).
-
-    Drafts become plan items; an overdue draft beyond the eighth stays outside the plan (work
-    that arose during the year); if fewer than 8 are overdue, planned items whose drafting
-    should already have started fill the gap.
-    """
-    today = vietnam_date(now)
-    with lifecycle.db.write() as session:
-        overdue = set(
-            session.execute(
-                select(HumanTask.instance_id).where(
-                    HumanTask.state.in_(("open", "claimed")), HumanTask.due_at < now
-                )
-            ).scalars()
-        )
-        behind = 0
-        for draft in drafts:
-            late = draft.instance_id in overdue and draft.status == "active"
-            if late and behind >= BEHIND_TARGET:
-                continue
-            behind += late
-            item = PlanItem(
-                year=today.year,
-                title=draft.title,
-                document_type=draft.document_type,
-                lead_agency=draft.lead_agency,
-                target_session=draft.target_session,
-                target_date=today + timedelta(days=120),
-                origin="plan",
-                created_by="system",
-                created_at=now,
-            )
-            session.add(item)
-            session.flush()
-            row = session.get(Draft, draft.id)
-            assert row is not None  # noqa: S101
-            row.plan_item_id = item.id
-        for number in range(BEHIND_TARGET - behind):
-            session.add(
-                PlanItem(
-                    year=today.year,
-                    title=f"Văn bản theo kế hoạch chưa khởi động số {number + 1}",
-                    document_type="qd_ubnd_tinh",
-                    lead_agency=["SYT", "SGDDT", "SNV"][number % 3],
-                    target_session=None,
-                    target_date=today + timedelta(days=20 + number),
-                    origin="arising" if number % 2 else "plan",
-                    created_by="system",
-                    created_at=now,
-                )
-            )
-        for number in range(3):  # planned for later in the year: not started, on time
-            session.add(
-                PlanItem(
-                    year=today.year,
-                    title=f"Văn bản dự kiến quý IV số {number + 1}",
-                    document_type="nq_hdnd_tinh",
-                    lead_agency="STC",
-                    target_session="Kỳ họp cuối năm",
-                    target_date=today + timedelta(days=200),
-                    origin="plan",
-                    created_by="system",
-                    created_at=now,
-                )
-            )
-        session.flush()
-        return sum(1 for s in plan_status(session, today.year, today) if s.state == "behind")
 
 
 def load_demo(
@@ -339,7 +282,8 @@ def load_demo(
         index += 1
     run = lifecycle.engine.fire_due_timers(now)  # escalations for what is overdue today
     _registry(lifecycle, now)
-    behind = _plan(lifecycle, drafts, now)
+    with lifecycle.db.write() as session:
+        plan = demo_plan.lay_out_plan(session, drafts, now, lifecycle.calendar())
     with lifecycle.db.read() as session:
         summary = impact_summary(session)
         stages = dict(
@@ -352,7 +296,7 @@ def load_demo(
         f"  timers fired now: {len(run.fired)} instance(s) (escalations of overdue steps)",
         f"  registry: {summary.in_force} in force — {summary.clear} clear, {summary.unclear} "
         f"unclear, {summary.not_yet} not yet",
-        f"  annual plan: {behind} items behind",
+        f"  annual plan {plan.year}: {plan.behind} items behind ({plan.items} items in the plans)",
         "",
         f"Sign in with any of these users; the password of every demo user is: {password}",
         f"  {'USERNAME':<14} {'NAME':<28} ROLES",

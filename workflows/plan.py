@@ -46,9 +46,14 @@ class PlanStatus:
     reason: str | None = None
 
 
-def plan_status(session: Session, year: int, today: date | None = None) -> list[PlanStatus]:
-    today = today or vietnam_date(clock.now())
-    now = clock.now()
+def plan_status(session: Session, year: int, now: datetime | None = None) -> list[PlanStatus]:
+    """The state of every item of ``year``'s plan as of ``now`` (default: the clock's now).
+
+    Every decision (a step past its deadline, the target session passed, drafting due to have
+    started) is taken at that one moment, so a report run for a chosen day is that day's.
+    """
+    now = clock.as_utc(now) if now is not None else clock.now()
+    today = vietnam_date(now)
     items = list(
         session.execute(
             select(PlanItem).where(PlanItem.year == year).order_by(PlanItem.id)

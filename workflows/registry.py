@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import InvalidData, Message, clock
 from engine.models import Base
+from workflows.calendar import vietnam_date
 
 STATUSES = ("in_force", "amended", "replaced", "suspended", "expired")
 IMPACTS = ("clear", "unclear", "not_yet")
@@ -157,6 +158,16 @@ def link(session: Session, source_id: int, target_id: int, kind: str) -> Regulat
     return row
 
 
+def half_year(day: date) -> str:
+    """The reporting half-year a day falls in: ``2026-H1`` (January-June) or ``2026-H2``."""
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
+def last_complete_half_year(today: date) -> str:
+    """The latest half-year that has ended by ``today`` (what a semi-annual report covers)."""
+    return f"{today.year}-H1" if today.month >= 7 else f"{today.year - 1}-H2"
+
+
 def record_impact(
     session: Session,
     regulation_id: int,
@@ -171,7 +182,7 @@ def record_impact(
     now = clock.now()
     row = ImpactAssessment(
         regulation_id=regulation_id,
-        period=period or f"{now.year}-H{1 if now.month <= 6 else 2}",
+        period=period or half_year(vietnam_date(now)),
         impact=impact,
         note=note,
         assessed_by=actor,
