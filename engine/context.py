@@ -69,6 +69,9 @@ class EngineContext:
     #: User-task properties copied into each task's labels (filterable in task queries).
     label_properties: tuple[str, ...] = ()
     completion_checks: list[CompletionCheck] = field(default_factory=list)
+    #: Whether an organisation code exists (None: any). A step is never opened for an
+    #: organisation that does not exist: nobody could ever do it.
+    organisation_known: Callable[[Any, str], bool] | None = None
 
     def script_engine(self, run: RunContext | None = None) -> SafeScriptEngine:
         return SafeScriptEngine(self.evaluator, self.services, run)

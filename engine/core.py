@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, clock, task_forms
 from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
 from .context import CompletionCheck, EngineContext, StepListener
 from .database import Database
@@ -28,9 +29,21 @@ from .migration import MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
+from .task_forms import FormState, Submission
 from .task_queries import TaskInfo, TaskQuery
 from .tasks import TaskService, state_refusal
 from .timers import TimerRun, TimerService
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer an instance waits on: ``on_step`` for a deadline attached to an open step."""
+
+    element_id: str
+    name: str | None
+    due_at: datetime
+    on_step: bool
+    properties: dict[str, Any]
 
 
 class Engine:
@@ -46,6 +59,7 @@ class Engine:
         authorizer: Authorizer | None = None,
         role_known: Callable[[str], bool] | None = None,
         label_properties: tuple[str, ...] = (),
+        organisation_known: Callable[[Session, str], bool] | None = None,
     ) -> None:
         database = db if isinstance(db, Database) else Database(db)
         ctx = EngineContext(
@@ -58,6 +72,7 @@ class Engine:
         if role_known is not None:
             ctx.role_known = role_known
         ctx.label_properties = label_properties
+        ctx.organisation_known = organisation_known
         self.ctx = ctx
         self.db = database
         self.definitions_service = DefinitionService(ctx)
@@ -238,6 +253,48 @@ class Engine:
                     active.add(element)
             return {"completed": sorted(completed - active), "active": sorted(active)}
 
+    def waiting_timers(
+        self, instance_id: int, *, session: Session | None = None
+    ) -> list[WaitingTimer]:
+        """The timers the instance waits on (a posting period, an effective date, a deadline),
+        soonest first, so a page can say what a draft waits for and until when."""
+        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+        from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+        from SpiffWorkflow.util.task import TaskState
+
+        with self._read(session) as s:
+            row = self.instances_service.get(s, instance_id)
+            if row.status not in ("running", "suspended"):
+                return []
+            workflow = self.instances_service.open(
+                s, instance_id, require_running=False
+            ).runtime.workflow
+            found = []
+            for task in workflow.get_tasks(state=TaskState.WAITING):
+                spec = task.task_spec
+                definition = getattr(spec, "event_definition", None)
+                if not isinstance(definition, TimerEventDefinition):
+                    continue
+                value = definition.details(task).value
+                if not isinstance(value, str):
+                    continue
+                try:
+                    due = clock.as_utc(datetime.fromisoformat(value))
+                except ValueError:
+                    continue
+                found.append(
+                    WaitingTimer(
+                        element_id=getattr(spec, "bpmn_id", None) or spec.name,
+                        name=getattr(spec, "bpmn_name", None),
+                        due_at=due,
+                        on_step=isinstance(spec, BoundaryEvent),
+                        properties=dict(
+                            (getattr(spec, "extensions", None) or {}).get("properties") or {}
+                        ),
+                    )
+                )
+            return sorted(found, key=lambda timer: timer.due_at)
+
     # Tasks ------------------------------------------------------------------------------------
     def tasks(
         self, query: TaskQuery | None = None, *, session: Session | None = None
@@ -258,6 +315,42 @@ class Engine:
     def task_form(self, task_id: str, *, session: Session | None = None) -> dict[str, Any] | None:
         with self._read(session) as s:
             return self.tasks_service.form_schema(s, self.tasks_service.get(s, task_id))
+
+    def form_state(self, task_id: str, *, session: Session | None = None) -> FormState:
+        """The step's form with its allowed choices, defaults and the step's earlier answer."""
+        with self._read(session) as s:
+            row = self.tasks_service.get(s, task_id)
+            schema = self.tasks_service.form_schema(s, row)
+            data: dict[str, Any] = {}
+            if row.state in ("open", "claimed"):
+                opened = self.instances_service.open(s, row.instance_id, require_running=False)
+                data = dict(opened.runtime.find_task(task_id).data)
+            return task_forms.form_state(s, row, schema, data, self.ctx.evaluator)
+
+    def submissions(self, instance_id: int, *, session: Session | None = None) -> list[Submission]:
+        """What every completed step of the instance recorded, in order, with its form schema
+        (so a page can label each value the way the step's form did)."""
+        with self._read(session) as s:
+            instance = self.instances_service.get(s, instance_id)
+            loaded = self.definitions_service.loaded_by_id(s, instance.definition_id)
+            data = task_forms.completion_data(s, instance_id)
+            rows = s.execute(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id, HumanTask.state == "completed")
+                .order_by(HumanTask.completed_at, HumanTask.id)
+            ).scalars()
+            result = []
+            for row in rows:
+                info = loaded.user_task_by_element(row.spec_id)
+                result.append(
+                    task_forms.Submission(
+                        task=TaskInfo.of(row),
+                        data=data.get(row.id, {}),
+                        schema=info.form_schema if info else None,
+                        at=row.completed_at or row.created_at,
+                    )
+                )
+            return result
 
     def task_data(self, task_id: str, *, session: Session | None = None) -> dict[str, Any]:
         """The data the task would see (its input), read from the workflow."""
@@ -301,6 +394,24 @@ class Engine:
     ) -> TaskInfo:
         with self._write(session) as s:
             return TaskInfo.of(self.tasks_service.assign(s, task_id, actor, assignee))
+
+    def reroute(
+        self,
+        task_id: str,
+        actor: Actor,
+        *,
+        organisation: str,
+        role: str,
+        reason: str,
+        session: Session | None = None,
+    ) -> TaskInfo:
+        """Send an open task to another organisation and/or role (administrators; audited)."""
+        with self._write(session) as s:
+            return TaskInfo.of(
+                self.tasks_service.reroute(
+                    s, task_id, actor, organisation=organisation, role=role, reason=reason
+                )
+            )
 
     def complete(
         self,

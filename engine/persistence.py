@@ -16,7 +16,7 @@ from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import audit, clock
+from . import audit, clock, task_routing
 from .context import EngineContext, StepEvent
 from .errors import Conflict, EngineError, ExpressionError, ProcessError
 from .messages import Message
@@ -201,9 +201,9 @@ def sync_human_tasks(
     for task in ready:
         if str(task.id) in existing:
             continue
-        row = _new_task_row(
-            ctx, instance, task, runtime.loaded.task_info(task.task_spec), row_labels
-        )
+        info = runtime.loaded.task_info(task.task_spec)
+        row = _new_task_row(ctx, instance, task, info, row_labels)
+        task_routing.route(ctx, session, row, info)
         session.add(row)
         created.append(row)
     for task_id, row in existing.items():

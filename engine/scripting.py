@@ -30,6 +30,8 @@ class RunContext:
     process_key: str = ""
     business_key: str | None = None
     session: Any = None
+    #: Who made the engine run (the user completing a step); None for timers and starts.
+    actor: str | None = None
 
 
 class _SafeEnvironment(BasePythonScriptEngineEnvironment):
@@ -124,6 +126,7 @@ class SafeScriptEngine(PythonScriptEngine):
             element_id=element or "",
             data=task.data,
             session=self.context.session,
+            actor=self.context.actor,
         )
         values = {key: param.get("value") for key, param in params.items()}
         try:

@@ -23,6 +23,8 @@ class ServiceCall:
     element_id: str
     data: Mapping[str, Any]
     session: Any  # the SQLAlchemy session of the engine transaction (same commit/rollback)
+    #: The user whose completed step led to this call (None when a timer or a start did).
+    actor: str | None = None
 
 
 class ServiceFunction(Protocol):

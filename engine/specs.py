@@ -140,7 +140,12 @@ def build_blob(
             for pid, by_name in sorted(lanes.items())
             if pid in used
         },
-        "resources": dict(sorted(resources.items())),
+        # Each resource (a form schema) as its own JSON text: the blob's keys are sorted for a
+        # stable hash, but a form's properties must keep the order their author wrote.
+        "resources": {
+            name: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            for name, value in sorted(resources.items())
+        },
     }
     raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     return hashlib.sha256(raw).hexdigest(), raw
@@ -154,7 +159,11 @@ def load_blob(serializer: StateSerializer, sha256: str, raw: bytes) -> LoadedSpe
         pid: {name: LaneInfo.from_json(lane) for name, lane in by_name.items()}
         for pid, by_name in body["lanes"].items()
     }
-    resources = body.get("resources", {})
+    resources = {
+        # Blobs written before resources kept their order hold parsed objects.
+        name: json.loads(value) if isinstance(value, str) else value
+        for name, value in body.get("resources", {}).items()
+    }
     process_specs = {body["process_id"]: spec, **subs}
     return LoadedSpec(
         sha256=sha256,

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, persistence
+from . import audit, clock, form_extensions, persistence
 from .authorization import Actor, TaskFacts
 from .context import CompletionRequest, EngineContext
 from .errors import Conflict, Forbidden, InvalidData, NotFound
@@ -208,6 +209,54 @@ class TaskService:
         session.flush()
         return row
 
+    def reroute(
+        self,
+        session: Session,
+        task_id: str,
+        actor: Actor,
+        *,
+        organisation: str,
+        role: str,
+        reason: str,
+    ) -> HumanTask:
+        """Move an open task to another organisation/role, so that no draft can be stuck."""
+        row, instance = self._read_for_update(session, task_id)
+        if not actor.is_admin:
+            raise Forbidden(Message("only an administrator may re-route a task"), task_id=task_id)
+        reason = (reason or "").strip()
+        if not 5 <= len(reason) <= 2000:
+            raise InvalidData(
+                Message("give the reason for re-routing (5 to 2000 characters)"),
+                task_id=task_id,
+                details=[{"field": "reason", "message": Message("this field is required")}],
+            )
+        if not self.ctx.role_known(role):
+            raise InvalidData(Message("'%(role)s' is not a role of the processes", role=role))
+        known = self.ctx.organisation_known
+        if not organisation or (known is not None and not known(session, organisation)):
+            raise InvalidData(Message("no organisation '%(code)s'", code=organisation))
+        if (organisation, role) == (row.organisation, row.role):
+            raise InvalidData(Message("the task is already with this organisation and role"))
+        event = audit.instance_event(
+            instance,
+            actor=actor.id,
+            action="reroute",
+            task_id=task_id,
+            data={
+                "from_organisation": row.organisation,
+                "from_role": row.role,
+                "organisation": organisation,
+                "role": role,
+                "previous_assignee": row.assignee,
+                "reason": reason,
+            },
+        )
+        persistence.update_instance(session, instance, instance.version, event=event)
+        row.organisation, row.role = organisation, role
+        row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
+        session.flush()
+        return row
+
     def complete(
         self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None
     ) -> HumanTask:
@@ -217,8 +266,8 @@ class TaskService:
             raise Forbidden(refusal, task_id=task_id)
         submitted = _check_data(data)
         opened = self.instances.open(session, row.instance_id)  # same row object, same version
-        self._validate_form(row, opened, submitted)
         task = opened.runtime.find_task(task_id)
+        self._validate_form(row, opened, submitted, task.data)
         if str(task.id) not in {str(t.id) for t in opened.runtime.ready_user_tasks()}:
             raise Conflict(Message("the task is no longer waiting for input"), task_id=task_id)
         if self.ctx.completion_checks:
@@ -232,7 +281,9 @@ class TaskService:
             )
             for check in self.ctx.completion_checks:
                 check(request)
+        opened.run.actor = actor.id  # services reached by this step know who did it
         opened.runtime.complete_user_task(task, submitted)
+        _refuse_bounce(row, task, opened)
         if row.state == "open":  # implicit claim by an eligible actor
             row.claimed_at, row.claimed_by, row.assignee = clock.now(), actor.id, actor.id
         persistence.save(
@@ -249,7 +300,13 @@ class TaskService:
         )
         return row
 
-    def _validate_form(self, row: HumanTask, opened: OpenInstance, data: dict[str, Any]) -> None:
+    def _validate_form(
+        self,
+        row: HumanTask,
+        opened: OpenInstance,
+        data: dict[str, Any],
+        task_data: Mapping[str, Any],
+    ) -> None:
         info = opened.runtime.loaded.user_task_by_element(row.spec_id)
         schema = info.form_schema if info is not None else None
         if schema is None:
@@ -283,6 +340,42 @@ class TaskService:
                 task_id=row.id,
                 details=details,
             )
+        broken = form_extensions.problems(schema, task_data, data, self.ctx.evaluator)
+        if broken:
+            raise InvalidData(
+                Message(
+                    "the form is not valid: %(problems)s",
+                    problems="; ".join(f"{d['field'] or 'form'}: {d['message']}" for d in broken),
+                ),
+                task_id=row.id,
+                details=broken,
+            )
+
+
+def _refuse_bounce(row: HumanTask, task: Any, opened: OpenInstance) -> None:
+    """Refuse a completion that the model sends straight back to the same step.
+
+    A gateway that loops to the step itself (votes that do not add up: "enter again") would
+    otherwise show "done" and silently open the same step again; the user must instead be told
+    that what they entered is not accepted. Multi-instance steps and steps reached again
+    through other work are not bounces.
+    """
+    spec = task.task_spec
+    if task.parent is not None and isinstance(task.parent.task_spec, LoopTask):
+        return
+    again = [
+        ready
+        for ready in opened.runtime.ready_user_tasks()
+        if ready.task_spec is spec and ready.id != task.id
+    ]
+    if again:
+        raise InvalidData(
+            Message(
+                "the process sends this step straight back: what you entered does not satisfy "
+                "the model's conditions; check the values and submit again"
+            ),
+            task_id=row.id,
+        )
 
 
 def _form_error_details(error: jsonschema.ValidationError) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
+from . import form_extensions
 from .errors import ExpressionError
 from .expressions import SafeEvaluator
 from .messages import Message
@@ -256,6 +257,18 @@ def _check_user_task(
                         "the form schema '%(form)s' is invalid: %(problem)s",
                         form=info.form_name,
                         problem=exc.message,
+                    ),
+                )
+            for problem in [
+                *form_extensions.deploy_problems(info.form_schema, evaluator),
+                *form_extensions.vacuous_conditions(info.form_schema),
+            ]:
+                yield Problem(
+                    element,
+                    Message(
+                        "the form schema '%(form)s': %(problem)s",
+                        form=info.form_name,
+                        problem=problem,
                     ),
                 )
     in_process = {

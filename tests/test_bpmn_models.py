@@ -654,8 +654,11 @@ def test_consultation_offers_one_task_per_consulted_agency(run: Run) -> None:
     assert sorted(r["agency"] for r in replies_data) == sorted(agencies)
     assert {r["agency"]: r["agrees"] for r in replies_data}["SNV"] is False
     counts = {"comments_received": 5, "comments_accepted": 3, "synthesis_summary": "Đã tiếp thu"}
-    run.do(iid, "Task_cns_synthesis", "cv.sxd", {**counts, "comments_explained": 1})
-    assert run.status(iid) == "running"  # one comment neither accepted nor explained
+    # One comment neither accepted nor explained: the form's rule refuses it before the model
+    # could send the step back.
+    with pytest.raises(InvalidData, match="taken in or explained"):
+        run.do(iid, "Task_cns_synthesis", "cv.sxd", {**counts, "comments_explained": 1})
+    assert run.task(iid, "Task_cns_synthesis").id == synthesis.id
     run.do(iid, "Task_cns_synthesis", "cv.sxd", {**counts, "comments_explained": 2})
     assert run.status(iid) == "completed"
 
@@ -697,7 +700,12 @@ def test_drafting_four_eyes_and_rework(run: Run) -> None:
     with pytest.raises(InvalidData):
         run.do(iid, "Task_drf_approve", "gd.sxd", {"decision": "return"})
     run.do(iid, "Task_drf_approve", "gd.sxd", {"decision": "return", "reason": "Thiếu tờ trình"})
-    run.do(iid, "Task_drf_draft", "cv.sxd", {"summary": "Bản 2", "needs_mttq_criticism": True})
+    # Returned work goes straight back to its author, not to the drafters' shared list.
+    rework = run.task(iid, "Task_drf_draft")
+    assert (rework.state, rework.assignee) == ("claimed", "hai.sxd")
+    with pytest.raises(Forbidden):
+        run.do(iid, "Task_drf_draft", "cv.sxd", {"summary": "Bản 2", "needs_mttq_criticism": True})
+    run.do(iid, "Task_drf_draft", "hai.sxd", {"summary": "Bản 2", "needs_mttq_criticism": True})
     run.do(iid, "Task_drf_approve", "gd.sxd", {"decision": "approve"})
     assert run.status(iid) == "completed"
     assert run.data(iid)["needs_mttq_criticism"] is True
@@ -717,7 +725,8 @@ def test_appraisal_returns_escalate_to_the_agency_head_from_the_third(run: Run) 
     assert (head.role, head.organisation) == ("agency_head", "SXD")
     run.do(iid, "Task_apr_head", "gd.sxd", {"instruction": "Bổ sung ngay tờ trình"})
     run.do(iid, "Task_apr_submit", "cv.sxd")
-    run.do(iid, "Task_apr_check", "tdv2.stp", {"decision": "accept"})
+    assert run.task(iid, "Task_apr_check").assignee == "tdv.stp"  # the appraiser who returned it
+    run.do(iid, "Task_apr_check", "tdv.stp", {"decision": "accept"})
     appraise = run.task(iid, "Task_apr_appraise")
     assert vn_date(appraise.due_at) == date(2026, 3, 16)  # 10 working days
     run.do(iid, "Task_apr_appraise", "tdv.stp",
@@ -743,8 +752,9 @@ def test_ubnd_passes_with_more_than_half_of_all_members(
     iid = run.start("stage_ubnd_review", draft_data("qd_ubnd_tinh", procedure="normal"))
     run.do(iid, "Task_ubr_prepare", "cv.vpubnd", {"consideration_form": "written"})
     vote = {"ubnd_conclusion": "Kết luận của UBND", "ubnd_members_total": members}
-    run.do(iid, "Task_ubr_record", "cv.vpubnd", {**vote, "ubnd_votes_for": members + 1})
-    assert run.status(iid) == "running"  # more votes than members: recorded again
+    with pytest.raises(InvalidData, match="cannot exceed the total"):  # refused, not looped
+        run.do(iid, "Task_ubr_record", "cv.vpubnd", {**vote, "ubnd_votes_for": members + 1})
+    assert run.status(iid) == "running"
     run.do(iid, "Task_ubr_record", "cv.vpubnd", {**vote, "ubnd_votes_for": votes})
     assert run.status(iid) == "completed"
     assert run.data(iid)["ubnd_passed"] is passed
@@ -776,7 +786,11 @@ def test_adoption_needs_more_than_half_of_all_deputies(
     run: Run, votes_for: int, decision: str | None, outcome: str
 ) -> None:
     iid = run.start("stage_adoption", draft_data(procedure="normal"))
-    vote = {"session_date": "2026-07-10", "deputies_total": 60, "deputies_for": votes_for}
+    vote = {
+        "session_date": run.today().isoformat(),
+        "deputies_total": 60,
+        "deputies_for": votes_for,
+    }
     run.do(iid, "Task_adp_vote", "cv.vphdnd", vote)
     if decision:
         run.do(iid, "Task_adp_decide", "tt.hdnd", {"decision": decision, "reason": "Kỳ họp"})
@@ -791,14 +805,15 @@ def test_publication_enforces_the_ten_day_rule_then_takes_effect(run: Run) -> No
     certify = run.task(iid, "Task_pub_certify")
     assert (certify.role, certify.organisation) == ("hdnd_chair", "HDND_TINH")
     too_soon = {"signed_on": "2026-03-02", "effective_on": "2026-03-09", "urgent_effect": False}
-    run.do(iid, "Task_pub_certify", "ct.hdnd", too_soon)
+    with pytest.raises(InvalidData, match="straight back"):  # the model would ask again
+        run.do(iid, "Task_pub_certify", "ct.hdnd", too_soon)
     assert run.recorded.calls == []
     run.do(iid, "Task_pub_certify", "ct.hdnd", {**too_soon, "effective_on": "2026-03-12"})
     assert run.recorded.names() == ["assign_number"]
     send = run.task(iid, "Task_pub_send_hdnd")
     assert (send.role, send.organisation) == ("hdnd_office", "VP_HDND")
     assert vn_date(send.due_at) == date(2026, 3, 5)  # 3 days
-    run.do(iid, "Task_pub_send_hdnd", "cv.vphdnd", {"sent_on": "2026-03-03"})
+    run.do(iid, "Task_pub_send_hdnd", "cv.vphdnd", {"sent_on": "2026-03-02"})
     assert run.recorded.names() == ["assign_number", "publish"]
     # In force from 00:00 on 12 March in Vietnam (17:00 UTC on the 11th).
     assert run.engine.instance(iid).next_timer_at == datetime(2026, 3, 11, 17, 0, tzinfo=UTC)
@@ -843,7 +858,12 @@ def test_monitoring_reports_every_six_months_and_ends_when_repealed(run: Run) ->
     run.fire(first + timedelta(minutes=1))
     report = run.task(iid, "Task_mon_report")
     assert (report.role, report.organisation) == ("drafter", "SXD")
-    run.do(iid, "Task_mon_report", "cv.sxd", {"impact": "unclear", "report_summary": "Chưa rõ"})
+    run.do(
+        iid,
+        "Task_mon_report",
+        "cv.sxd",
+        {"report_period": "2026-H2", "impact": "unclear", "report_summary": "Chưa rõ"},
+    )
     assert run.recorded.of("record_impact") == [{"impact": "unclear"}]
     # The annual review runs a year after monitoring started (2 March 2027).
     run.fire(datetime(2027, 3, 2, 3, 0, tzinfo=UTC))

@@ -185,10 +185,18 @@ def test_an_incomplete_dossier_is_returned_and_resubmitted(deployed: Lifecycle) 
     assert [t.element_id for t in history].count("Task_apr_submit") == 2
 
 
+def _today() -> str:
+    """Vietnamese today as the autopilot's clock reads it (a vote is never dated ahead)."""
+    from engine import clock
+    from workflows.calendar import vietnam_date
+
+    return vietnam_date(clock.now()).isoformat()
+
+
 def test_a_failed_vote_goes_back_to_drafting_or_drops_the_draft(deployed: Lifecycle) -> None:
     def failing(task: TaskInfo, info: UserTaskInfo | None, data: Mapping[str, Any]) -> Any:
         if task.element_id == "Task_adp_vote":
-            return {"session_date": "2026-06-01", "deputies_total": 50, "deputies_for": 20}
+            return {"session_date": _today(), "deputies_total": 50, "deputies_for": 20}
         if task.element_id == "Task_adp_decide":
             return {"decision": "drop", "reason": "Không đủ cơ sở ban hành"}
         return None
@@ -203,7 +211,7 @@ def test_a_failed_vote_goes_back_to_drafting_or_drops_the_draft(deployed: Lifecy
     def redraft_once(task: TaskInfo, info: UserTaskInfo | None, data: Mapping[str, Any]) -> Any:
         if task.element_id == "Task_adp_vote" and not votes:
             votes.append(task.id)
-            return {"session_date": "2026-06-01", "deputies_total": 50, "deputies_for": 25}
+            return {"session_date": _today(), "deputies_total": 50, "deputies_for": 25}
         if task.element_id == "Task_adp_decide":
             return {"decision": "redraft", "reason": "Chỉnh lý theo ý kiến đại biểu"}
         return None

@@ -7,13 +7,16 @@ engine validates the submitted data against it again (the browser is never trust
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 #: Submit buttons carry the decision; these fields are never rendered as inputs.
 DECISION_FIELD = "decision"
+#: How a yes/no radio pair (or a script) answers a boolean question.
+TRUE_ANSWERS = frozenset({"true", "yes", "1", "on"})
+FALSE_ANSWERS = frozenset({"false", "no", "0", "off"})
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Choice:
 class FormField:
     name: str
     label: str
-    kind: str  # text | textarea | select | checkbox | integer | number | date | list
+    kind: str  # text | textarea | select | yesno | integer | number | date | list
     required: bool = False
     description: str | None = None
     choices: tuple[Choice, ...] = ()
@@ -36,6 +39,10 @@ class FormField:
     max_length: int | None = None
     default: Any = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    #: ``organisation`` | ``user`` | ``role``: the values are codes, shown by their names.
+    picker: str | None = None
+    #: The choices come from an ``x-choices`` expression (computed per task by the engine).
+    dynamic_choices: bool = False
 
 
 def _choices(prop: dict[str, Any]) -> tuple[Choice, ...]:
@@ -62,10 +69,12 @@ def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
             continue
         kind_of = prop.get("type")
         choices = _choices(prop)
-        if choices:
+        dynamic = isinstance(prop.get("x-choices"), str)
+        if choices or dynamic:
             kind = "select"
         elif kind_of == "boolean":
-            kind = "checkbox"
+            # A yes/no question is answered yes or no: an unticked checkbox cannot say "no".
+            kind = "yesno"
         elif kind_of == "integer":
             kind = "integer"
         elif kind_of == "number":
@@ -92,9 +101,19 @@ def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
                 min_length=prop.get("minLength"),
                 max_length=prop.get("maxLength"),
                 default=prop.get("default"),
+                picker=prop.get("x-picker") if isinstance(prop.get("x-picker"), str) else None,
+                dynamic_choices=dynamic,
             )
         )
     return result
+
+
+def with_choices(fields: list[FormField], choices: dict[str, list[Choice]]) -> list[FormField]:
+    """The fields with the per-task choices of their ``x-choices`` filled in."""
+    return [
+        replace(f, choices=tuple(choices.get(f.name, ()))) if f.dynamic_choices else f
+        for f in fields
+    ]
 
 
 def decision_choices(schema: dict[str, Any] | None) -> tuple[Choice, ...]:
@@ -118,8 +137,13 @@ def parse_submission(schema: dict[str, Any] | None, form: MultiDict[str, str]) -
             continue
         kind = prop.get("type")
         if kind == "boolean":
-            if name in form:
-                data[name] = form.get(name) in ("on", "true", "1", "yes")
+            answer = (form.get(name) or "").strip().lower()
+            if answer in TRUE_ANSWERS:
+                data[name] = True
+            elif answer in FALSE_ANSWERS:
+                data[name] = False
+            elif answer:
+                data[name] = answer  # reported by the schema as the wrong kind of value
             continue
         if kind == "array":
             values = [v for v in form.getlist(name) if v.strip()]

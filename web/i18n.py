@@ -13,10 +13,11 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, request, session
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 
 from engine import Message, clock
+from engine.form_extensions import RuleText
 from web.extensions import babel
 from workflows.calendar import VIETNAM_TZ, vietnam_date
 
@@ -67,6 +68,8 @@ def localize(text: object) -> str:
     """
     if text is None:
         return ""
+    if isinstance(text, RuleText):  # a model's own message, written in both languages
+        return text.in_language(str(get_locale() or "vi"))
     if not isinstance(text, Message):
         return str(text)
     if not text.params:

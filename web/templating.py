@@ -61,6 +61,25 @@ def dossier_item_name(code: str) -> str:
     return item_name(code, "vi" if _vi() else "en")
 
 
+def audit_action(action: str) -> str:
+    """An audit log action as people say it (the log stores the engine's key)."""
+    labels = {
+        "start": _("Process started"),
+        "claim": _("Claimed"),
+        "unclaim": _("Released"),
+        "assign": _("Delegated"),
+        "complete": _("Step completed"),
+        "reroute": _("Re-routed by an administrator"),
+        "timer": _("Timer fired"),
+        "timer_failed": _("A timer could not be processed"),
+        "cancel": _("Cancelled"),
+        "suspend": _("Suspended"),
+        "resume": _("Resumed"),
+        "migrate": _("Moved to another model version"),
+    }
+    return labels.get(action, action)
+
+
 def nav_links() -> list[tuple[str, str]]:
     actor = g.get("actor")
     if actor is None:
@@ -96,4 +115,5 @@ def init_app(app: Flask) -> None:
         org_name=org_name,
         dossier_item_name=dossier_item_name,
         nav_links=nav_links,
+        audit_action=audit_action,
     )

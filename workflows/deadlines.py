@@ -27,6 +27,38 @@ UNITS = ("working_days", "calendar_days")
 PROCEDURES = ("normal", "simplified")
 
 
+#: The steps the rule table times, as people name them (Vietnamese, English): notifications
+#: and pages never show the key itself.
+STEP_NAMES: dict[str, tuple[str, str]] = {
+    "registration": ("Lập đề nghị xây dựng văn bản", "Proposal for the document"),
+    "drafting": ("Soạn thảo", "Drafting"),
+    "posting": ("Đăng tải lấy ý kiến", "Posting for comments"),
+    "consultation_reply": ("Góp ý của cơ quan được lấy ý kiến", "Consulted agency's reply"),
+    "mttq_criticism": ("Phản biện xã hội của Ủy ban MTTQ", "Fatherland Front criticism"),
+    "comment_synthesis": ("Tổng hợp, tiếp thu, giải trình ý kiến", "Synthesis of comments"),
+    "appraisal": ("Thẩm định", "Appraisal"),
+    "appraisal_intake": ("Tiếp nhận hồ sơ thẩm định", "Appraisal dossier intake"),
+    "ubnd_review": ("UBND xem xét", "People's Committee consideration"),
+    "examination": ("Thẩm tra", "Examination"),
+    "examination_intake": ("Tiếp nhận hồ sơ thẩm tra", "Examination dossier intake"),
+    "session_vote": ("Biểu quyết tại kỳ họp", "Vote at the session"),
+    "signing": ("Ký ban hành", "Signing"),
+    "publication": ("Gửi đăng Công báo", "Sending for publication"),
+    "implementation_plan": ("Kế hoạch triển khai thi hành", "Implementation plan"),
+    "implementation_report": ("Báo cáo tình hình thi hành", "Implementation report"),
+    "inspection": ("Kiểm tra văn bản", "Inspection"),
+    "review": ("Rà soát văn bản", "Review"),
+}
+
+
+def step_name(step: str, language: str = "vi") -> str:
+    """A step key's name in ``language`` (the key itself when the table does not know it)."""
+    names = STEP_NAMES.get(step)
+    if names is None:
+        return step
+    return names[1] if language == "en" else names[0]
+
+
 class DeadlineRule(Base):
     """One statutory time limit, in force from ``effective_from``."""
 

@@ -74,6 +74,12 @@ class DomainAuthorizer(Authorizer):
         return Message("only drafters, heads of agencies and process owners start processes")
 
 
+def organisation_exists(session: Session, code: str) -> bool:
+    """The engine opens a step only for an active organisation of the directory."""
+    organisation = session.get(Organisation, code)
+    return organisation is not None and organisation.active
+
+
 def model_files(directory: Path = MODELS) -> dict[str, bytes]:
     """Every model and form file, keyed by the name the models refer to them by."""
     files = {path.name: path.read_bytes() for path in sorted(directory.glob("*.bpmn"))}
@@ -95,6 +101,7 @@ class Lifecycle:
             authorizer=DomainAuthorizer(),
             role_known=LANE_ROLES.__contains__,
             label_properties=("stage",),
+            organisation_known=organisation_exists,
         )
         register_services(services, self)
         self.engine.add_step_listener(track_stage)

@@ -17,7 +17,7 @@ from engine.authorization import SYSTEM
 from engine.models import OPEN_STATES, HumanTask
 from workflows import registry as reg
 from workflows.calendar import vietnam_date
-from workflows.deadlines import rules_snapshot
+from workflows.deadlines import rules_snapshot, step_name
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.notifications import notify
@@ -95,9 +95,10 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
         draft = call.session.execute(
             select(Draft).where(Draft.code == call.business_key)
         ).scalar_one_or_none()
-        subject = f"Quá hạn: {step} — {data.get('draft_code') or call.business_key}"
+        name = step_name(step)
+        subject = f"Quá hạn: {name} — {data.get('draft_code') or call.business_key}"
         body = (
-            f"Bước '{step}' của dự thảo {data.get('title', '')} đã quá thời hạn luật định.\n"
+            f"Bước '{name}' của dự thảo {data.get('title', '')} đã quá thời hạn luật định.\n"
             + "\n".join(f"- {title}" for title in titles)
         )
         for recipient in sorted(recipients):
@@ -125,7 +126,8 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
     @services.register("publish")
     def publish(call: ServiceCall) -> dict[str, Any]:
         draft = _draft(call)
-        draft.published_on = vietnam_date(clock.now())
+        # The day the office sent it, as entered; today only when no date was entered.
+        draft.published_on = _as_date(call.data.get("sent_on"), vietnam_date(clock.now()))
         return {"published_on": draft.published_on.isoformat()}
 
     @services.register("register_regulation")
@@ -183,12 +185,14 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
                 Message("no regulation_id in the process"), element_id=call.element_id
             )
         try:
+            # Credited to whoever filed the report, for the half-year it reports on.
             row = reg.record_impact(
                 call.session,
                 int(regulation_id),
                 impact,
-                str(call.data.get("assessed_by") or "system"),
-                note=call.data.get("impact_note"),
+                call.actor or str(call.data.get("assessed_by") or "system"),
+                period=call.data.get("report_period") or None,
+                note=call.data.get("report_summary") or call.data.get("impact_note"),
             )
         except InvalidData as exc:
             raise ProcessError(exc.message, element_id=call.element_id) from exc

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.models import Definition, ProcessInstance
 from engine.task_queries import TaskInfo
+from web import step_records
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
@@ -85,6 +86,15 @@ def show(draft_id: int) -> Any:
         notes = comments.comments_of(session, draft.id)
         definition = session.get(Definition, instance.definition_id) if instance else None
         highlight = engine.completed_elements(instance.id, session=session) if instance else None
+        answers = (
+            {
+                r.task_id: r
+                for r in step_records.records(engine.submissions(instance.id, session=session))
+            }
+            if instance
+            else {}
+        )
+        waiting = step_records.waiting_timers(engine, instance.id, session) if instance else []
         stages = called_definitions(session, definition) if definition else []
         active = set(highlight["active"]) if highlight else set()
         # Show the document type's process, then the stages that ran or are running.
@@ -101,6 +111,9 @@ def show(draft_id: int) -> Any:
         versions=versions,
         notes=notes,
         diagrams=diagrams,
+        answers=answers,
+        waiting=waiting,
+        task_titles={task.id: task.title for task in history},
         completed=",".join(highlight["completed"]) if highlight else "",
         active=",".join(highlight["active"]) if highlight else "",
     )

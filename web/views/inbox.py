@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy import distinct, select
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, RoleGrant, TaskQuery, clock
@@ -22,7 +23,7 @@ from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.templating import wants_rows_only
 from workflows.calendar import end_of_day, vietnam_date
-from workflows.drafts import DOCUMENT_TYPES
+from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
 
 bp = Blueprint("inbox", __name__)
@@ -70,7 +71,8 @@ class InboxFilters:
         return cls(
             document_type=document_type,
             stage=stage,
-            lead_agency=(args.get("lead_agency") or None),
+            # Codes are upper case; a code typed by hand in any case still matches.
+            lead_agency=(args.get("lead_agency") or "").strip().upper()[:40] or None,
             overdue=args.get("overdue") in ("1", "on", "true"),
             due_within=due_within,
             organisation=(args.get("organisation") or None),
@@ -119,7 +121,8 @@ def urgency(task: TaskInfo) -> str:
 @login_required
 def index() -> Any:
     actor = current_actor()
-    tab = params.choice("tab", TABS, "mine") or "mine"
+    asked = params.choice("tab", TABS)
+    tab = asked or "mine"
     filters = InboxFilters.from_args()
     page_size = 25
     engine = lifecycle().engine
@@ -134,8 +137,14 @@ def index() -> Any:
                 if base
                 else None
             )
+        if asked is None and not counts["mine"] and counts["offered"]:
+            tab = "offered"  # nothing of one's own yet: open on the work waiting to be claimed
         base = _query_for(actor, tab, filters.organisation, organisations)
         tasks = engine.tasks(filters.apply(base, page_size + 1), session=session) if base else []
+        lead_agencies = sorted(
+            {code for code in session.execute(select(distinct(Draft.lead_agency))).scalars()}
+            | ({filters.lead_agency} if filters.lead_agency else set())
+        )
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
     template = "inbox_rows.html" if wants_rows_only() else "inbox.html"
@@ -150,6 +159,7 @@ def index() -> Any:
         organisations=organisations,
         document_types=DOCUMENT_TYPES,
         stages=STAGE_CODES,
+        lead_agencies=lead_agencies,
     )
 
 

@@ -14,14 +14,21 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from engine import Forbidden, InvalidData, Message, clock
+from engine import Conflict, Forbidden, InvalidData, Message, ProcessError, clock
 from engine.models import HumanTask
+from web import pickers, step_records
 from web.access import can_view_task
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
-from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
+from web.forms import (
+    DECISION_FIELD,
+    decision_choices,
+    fields_from_schema,
+    parse_submission,
+    with_choices,
+)
 from web.i18n import localize
-from web.templating import dossier_item_name
+from web.templating import dossier_item_name, wants_rows_only
 from workflows import comments, dossier
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
@@ -94,19 +101,25 @@ def _page(
             else {}
         )
         delegates = _eligible_users(session, row) if open_now else []
-        values = dict(form_data or {})
-        if not form_data and open_now:
-            current = engine.task_data(task_id, session=session)
-            values = {
-                f.name: current[f.name]
-                for f in fields_from_schema(info.form_schema if info else None)
-                if f.name in current
-            }
+        state = engine.form_state(task_id, session=session) if open_now else None
+        if form_data is not None:
+            values = dict(form_data)
+        else:
+            values = state.initial_values() if state else {}
         history = engine.task_history(row.instance_id, session=session) if draft else []
         returned = _sent_back(engine, row, session) if open_now else None
+        earlier = step_records.records(engine.submissions(row.instance_id, session=session))
+        picked = pickers.choices(session, state.choices if state else {}, info)
+        waiting = step_records.waiting_timers(engine, row.instance_id, session)
+        reroute = pickers.reroute_options(session) if open_now and actor.is_admin else None
     schema = info.form_schema if info else None
-    fields = fields_from_schema(schema)
+    fields = with_choices(fields_from_schema(schema), picked)
     labels = {f.name: f.label for f in fields}
+    readable = [_readable(error, labels) for error in errors or []]
+    field_errors: dict[str, list[str]] = {}
+    for error in readable:
+        if error.get("name"):
+            field_errors.setdefault(error["name"], []).append(error["message"])
     return render_template(
         "tasks/show.html",
         task=row,
@@ -116,7 +129,11 @@ def _page(
         fields=fields,
         decisions=decision_choices(schema),
         values=values,
-        errors=[_readable(error, labels) for error in errors or []],
+        errors=readable,
+        field_errors=field_errors,
+        earlier=[record for record in earlier if record.task_id != row.id],
+        waiting=waiting,
+        reroute=reroute,
         returned=returned,
         required=required,
         present=present,
@@ -136,12 +153,17 @@ def _readable(error: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     field = error.get("field")
     label = labels.get(field or "", field)
     message = error.get("message")
+    name = field if field in labels else None
     if isinstance(message, Message) and message.template == "this field is required":
-        return {"field": None, "message": _("%(field)s is required.", field=label)}
+        return {"name": name, "field": None, "message": _("%(field)s is required.", field=label)}
     if field == "documents" and error.get("item"):
         item = dossier_item_name(error["item"])
-        return {"field": None, "message": _("The dossier still lacks: %(item)s.", item=item)}
-    return {**error, "field": label, "message": localize(message)}
+        return {
+            "name": None,
+            "field": None,
+            "message": _("The dossier still lacks: %(item)s.", item=item),
+        }
+    return {**error, "name": name, "field": label, "message": localize(message)}
 
 
 def _sent_back(engine: Any, row: HumanTask, session: Any) -> Any:
@@ -233,8 +255,41 @@ def complete(task_id: str) -> Any:
     except Forbidden as exc:
         flash(localize(exc.message), "error")
         return _page(task_id, form_data=data, status=403)
+    except (Conflict, ProcessError) as exc:
+        # The step could not be saved (someone else was faster, or the model refuses where it
+        # would go next): say why on the page, keeping what the user entered.
+        flash(localize(exc.message), "error")
+        return _page(task_id, form_data=data, status=409 if isinstance(exc, Conflict) else 422)
     flash(_("Done: %(title)s", title=info.title), "info")
     return redirect(url_for("inbox.index"))
+
+
+def _dossier_card(task_id: str, messages: list[tuple[str, str]]) -> Any:
+    """The dossier card alone, for an upload made in place (htmx): the step's form, with what
+    the user has typed in it, stays as it is. Answered 200 so htmx swaps the message in."""
+    actor = current_actor()
+    life = lifecycle()
+    with life.db.read() as session:
+        row = _task_row(session, task_id)
+        draft = _draft(session, row)
+        info = life.engine.user_task_info(task_id, session=session)
+        versions = dossier.versions(session, draft.id) if draft else []
+        refusal = (
+            life.engine.refusal(task_id, actor, "complete", session=session)
+            if row.state in ("open", "claimed")
+            else _("the task is no longer open")
+        )
+    return render_template(
+        "tasks/_dossier.html",
+        task=row,
+        draft=draft,
+        required=_required_items(dict(info.properties) if info else {}),
+        present={v.item_code for v in versions},
+        versions=versions,
+        can_work=refusal is None,
+        dossier_items=dossier.DOSSIER_ITEMS,
+        dossier_messages=messages,
+    )
 
 
 @bp.post("/<task_id>/documents")
@@ -242,17 +297,20 @@ def complete(task_id: str) -> Any:
 def upload(task_id: str) -> Any:
     actor = current_actor()
     life = lifecycle()
+    in_place = wants_rows_only()
     refusal = life.engine.refusal(task_id, actor, "complete")
     _ensure_visible(task_id)
     if refusal is not None:
-        flash(
-            _("You cannot add documents to this step: %(reason)s", reason=localize(refusal)),
-            "error",
-        )
+        text = _("You cannot add documents to this step: %(reason)s", reason=localize(refusal))
+        if in_place:
+            return _dossier_card(task_id, [("error", text)])
+        flash(text, "error")
         return _page(task_id, status=403)
     item = request.form.get("item", "")
     upload_file = request.files.get("file")
     if upload_file is None or not upload_file.filename:
+        if in_place:
+            return _dossier_card(task_id, [("error", _("Choose a file to upload."))])
         flash(_("Choose a file to upload."), "error")
         return _page(task_id, status=400)
     try:
@@ -271,18 +329,42 @@ def upload(task_id: str) -> Any:
                 note=request.form.get("note"),
                 task_id=task_id,
             )
-            flash(
-                _(
-                    "%(item)s: version %(version)s added.",
-                    item=dossier_item_name(item),
-                    version=version.version,
-                ),
-                "info",
+            added = _(
+                "%(item)s: version %(version)s added.",
+                item=dossier_item_name(item),
+                version=version.version,
             )
     except InvalidData as exc:
+        if in_place:
+            return _dossier_card(task_id, [("error", localize(exc.message))])
         flash(localize(exc.message), "error")
         return _page(task_id, status=422)
+    if in_place:
+        return _dossier_card(task_id, [("info", added)])
+    flash(added, "info")
     return redirect(url_for("tasks.show", task_id=task_id) + "#dossier")
+
+
+@bp.post("/<task_id>/reroute")
+@login_required
+def reroute(task_id: str) -> Any:
+    """An administrator sends an open task to another organisation or role (audited)."""
+    actor = current_actor()
+    _ensure_visible(task_id)
+    if not actor.is_admin:
+        abort(403)
+    organisation = (request.form.get("organisation") or "").strip()
+    role = (request.form.get("role") or "").strip()
+    reason = (request.form.get("reason") or "").strip()
+    try:
+        lifecycle().engine.reroute(
+            task_id, actor, organisation=organisation, role=role, reason=reason
+        )
+    except (Forbidden, InvalidData, Conflict) as exc:
+        flash(localize(exc.message), "error")
+        return _page(task_id, status=409 if isinstance(exc, Conflict) else 422)
+    flash(_("The task was re-routed."), "info")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/<task_id>/comments")
