@@ -3,6 +3,7 @@ through the pages and the API, on SQLite and PostgreSQL; LIKE wildcards are lite
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -150,3 +151,11 @@ def test_the_migration_folds_existing_rows(database: Database) -> None:
     with database.engine.connect() as connection:
         stored = connection.execute(text("SELECT search_text FROM organisation")).scalar_one()
     assert stored == "sxd so xay dung"
+
+
+def test_the_administration_lists_fold_too(app: Flask) -> None:
+    admin = signed_in(app, "admin")
+    organisations = admin.get("/admin/organisations", query_string={"q": "SO  XAY DUNG"})
+    assert re.findall(r'data-code="([^"]+)"', organisations.get_data(as_text=True)) == ["SXD"]
+    users = admin.get("/admin/users", query_string={"q": "quan tri"})
+    assert re.findall(r'data-username="([^"]+)"', users.get_data(as_text=True)) == ["admin"]
