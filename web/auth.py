@@ -204,4 +204,18 @@ def profile() -> Any:
     grants = sorted(
         current_actor().grants, key=lambda grant: (grant.role, grant.organisation or "")
     )
-    return render_template("profile.html", grants=grants, new_token=new_token)
+    with lifecycle().db.read() as db_session:
+        tokens = accounts.tokens_of(db_session, g.user)
+    return render_template("profile.html", grants=grants, new_token=new_token, tokens=tokens)
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    """Revoke one of the signed-in user's tokens (another user's token is 404)."""
+    with lifecycle().db.write() as db_session:
+        user = db_session.get(User, g.user.id)
+        assert user is not None  # noqa: S101 - signed in
+        row = accounts.revoke_token(db_session, user, token_id)
+        flash(_("The token '%(name)s' is revoked; it no longer works.", name=row.name), "info")
+    return redirect(url_for("auth.profile"))

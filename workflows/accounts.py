@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine import InvalidData, Message, NotFound, clock
+from engine import InvalidData, Message, NotFound, audit, clock
 from engine.models import Base
 from workflows.directory import Organisation, RoleAssignment, User, find_user
 from workflows.roles import ROLE_CODES
@@ -41,6 +41,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None]
 
 
 def hash_password(password: str) -> str:
@@ -207,3 +208,38 @@ def record_token_use(session: Session, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is not None:
         row.last_used_at = clock.now()
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first (revoked ones too: the list is their history)."""
+    return list(
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        ).scalars()
+    )
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s tokens; it stops signing requests in at once.
+
+    Another user's token is :class:`NotFound`, exactly like a token that does not exist, so
+    ids reveal nothing. Revoking twice changes nothing and is audited once, in the user's
+    stream (``user:<username>``).
+    """
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(Message("no API token %(id)s", id=token_id))
+    if not row.revoked:
+        row.revoked = True
+        row.revoked_at = clock.now()
+        audit.append_stream_event(
+            session,
+            f"user:{user.username}",
+            actor=user.username,
+            action="revoke_token",
+            data={"token_id": row.id, "name": row.name},
+        )
+        session.flush()
+    return row

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import Actor, Database, RoleGrant
 from engine.models import Base
+from workflows import search
 
 
 class Organisation(Base):
@@ -28,6 +29,10 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(40))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("organisation.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # fold(code + name_vi), what the administration's text filter searches.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    _keep_search_text = search.folded_column_of("search_text", "code", "name_vi")
 
 
 class User(Base):
@@ -43,6 +48,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # fold(username + full_name), what the administration's text filter searches.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    _keep_search_text = search.folded_column_of("search_text", "username", "full_name")
 
 
 class RoleAssignment(Base):

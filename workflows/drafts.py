@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.context import StepEvent
 from engine.models import Base, HumanTask
+from workflows import search
 from workflows.roles import STAGE_CODES
 
 DOCUMENT_TYPES: dict[str, tuple[str, str, str]] = {
@@ -63,6 +64,10 @@ class Draft(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # fold(title + code), what the list's text filter searches (see workflows.search).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    _keep_search_text = search.folded_column_of("search_text", "title", "code")
 
 
 def next_code(session: Session, year: int) -> str:
@@ -89,9 +94,9 @@ class DraftFilter:
 
 def list_drafts(session: Session, flt: DraftFilter) -> tuple[list[Draft], int]:
     query = select(Draft)
-    if flt.text:
-        like = f"%{flt.text.strip()}%"
-        query = query.where(or_(Draft.title.ilike(like), Draft.code.ilike(like)))
+    text = search.contains(Draft.search_text, flt.text)
+    if text is not None:
+        query = query.where(text)
     if flt.document_type:
         query = query.where(Draft.document_type == flt.document_type)
     if flt.stage:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import InvalidData, Message, clock
 from engine.models import Base
+from workflows import search
 from workflows.calendar import vietnam_date
 
 STATUSES = ("in_force", "amended", "replaced", "suspended", "expired")
@@ -47,6 +48,10 @@ class Regulation(Base):
     draft_id: Mapped[int | None] = mapped_column(Integer)
     monitoring_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     created_at: Mapped[datetime]
+    # fold(title + number), what the registry's text filter searches (see workflows.search).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    _keep_search_text = search.folded_column_of("search_text", "title", "number")
 
 
 class DocumentNumber(Base):
@@ -241,9 +246,9 @@ class RegulationFilter:
 
 def list_regulations(session: Session, flt: RegulationFilter) -> tuple[list[Regulation], int]:
     query = select(Regulation)
-    if flt.text:
-        like = f"%{flt.text.strip()}%"
-        query = query.where(or_(Regulation.title.ilike(like), Regulation.number.ilike(like)))
+    text = search.contains(Regulation.search_text, flt.text)
+    if text is not None:
+        query = query.where(text)
     if flt.document_type:
         query = query.where(Regulation.document_type == flt.document_type)
     if flt.status:

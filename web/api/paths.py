@@ -407,4 +407,23 @@ PATHS: dict[str, Schema] = {
             parameters=[DRAFT_ID, path_id("version_id", "Document version id.")],
         )
     },
+    "/tokens": {
+        "get": operation(
+            "listTokens",
+            "tokens",
+            "The caller's own API tokens, newest first, revoked ones included.",
+            {"200": returns("Tokens.", {"type": "array", "items": ref("ApiToken")})},
+        )
+    },
+    "/tokens/{token_id}": {
+        "delete": operation(
+            "revokeToken",
+            "tokens",
+            "Revoke one of the caller's tokens; it stops working at once (revoking twice is "
+            "harmless). Another user's token is 404.",
+            {"200": returns("The revoked token.", ref("ApiToken")), "404": error("NotFound")},
+            parameters=[path_id("token_id", "API token id.")],
+            write=True,
+        )
+    },
 }

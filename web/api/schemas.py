@@ -325,6 +325,18 @@ DOCUMENT_VERSION = record(
     "One version of one dossier item of a draft.",
 )
 
+API_TOKEN = record(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "created_at": DATE_TIME,
+        "last_used_at": nullable(DATE_TIME),
+        "revoked": BOOLEAN,
+        "revoked_at": nullable(DATE_TIME),
+    },
+    "One of the caller's API tokens (never its secret, which is shown once when created).",
+)
+
 BINARY: Schema = {"type": "string", "contentMediaType": "application/octet-stream"}
 DEPLOY_UPLOAD: Schema = {
     "type": "object",
@@ -373,4 +385,5 @@ SCHEMAS: dict[str, Schema] = {
     "DraftCreate": DRAFT_CREATE,
     "DocumentVersion": DOCUMENT_VERSION,
     "DocumentUpload": DOCUMENT_UPLOAD,
+    "ApiToken": API_TOKEN,
 }

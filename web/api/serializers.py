@@ -15,6 +15,7 @@ from flask import url_for
 from engine import DefinitionInfo, InstanceInfo, TaskInfo
 from engine.models import AuditEvent
 from engine.specs import UserTaskInfo
+from workflows.accounts import ApiToken
 from workflows.dossier import DocumentVersion, item_name
 from workflows.drafts import Draft
 
@@ -157,3 +158,14 @@ def document_version(row: DocumentVersion) -> dict[str, Any]:
 
 def page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def api_token(row: ApiToken) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+        "revoked": row.revoked,
+        "revoked_at": iso(row.revoked_at),
+    }

@@ -48,6 +48,7 @@ DOCUMENT: dict[str, Any] = {
         {"name": "instances", "description": "Running and finished processes."},
         {"name": "tasks", "description": "Human tasks: the inbox and its actions."},
         {"name": "drafts", "description": "Drafts and their dossiers."},
+        {"name": "tokens", "description": "The caller's own API tokens."},
         {"name": "meta", "description": "About the API."},
     ],
     "paths": PATHS,

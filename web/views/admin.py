@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from web import params
@@ -30,6 +30,7 @@ from web.views.admin_common import (
     record,
     write_session,
 )
+from workflows import search
 from workflows.calendar_store import CalendarDay
 from workflows.deadlines import DeadlineRule
 from workflows.directory import Organisation, RoleAssignment, User
@@ -58,9 +59,9 @@ def _organisations_page(error: str | None = None, values: dict[str, str] | None 
     kind = (request.args.get("kind") or "").strip()[:40]
     page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     query = select(Organisation).order_by(Organisation.code)
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(Organisation.code.ilike(like), Organisation.name_vi.ilike(like)))
+    matching = search.contains(Organisation.search_text, text)
+    if matching is not None:
+        query = query.where(matching)
     if kind:
         query = query.where(Organisation.kind == kind)
     with lifecycle().db.read() as session:

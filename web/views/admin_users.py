@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from engine import EngineError
 from web import params
@@ -23,7 +23,7 @@ from web.views.admin_common import (
     record,
     write_session,
 )
-from workflows import accounts
+from workflows import accounts, search
 from workflows.directory import Organisation, RoleAssignment, User
 from workflows.roles import ROLES
 
@@ -34,9 +34,9 @@ def _users_page(error: str | None = None, values: dict[str, str] | None = None) 
     organisation = (request.args.get("organisation") or "").strip()[:40]
     page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     query = select(User).order_by(User.username)
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+    matching = search.contains(User.search_text, text)
+    if matching is not None:
+        query = query.where(matching)
     if organisation:
         query = query.where(
             User.id.in_(

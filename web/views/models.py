@@ -30,6 +30,7 @@ from web import params
 from web.access import MODEL_EDITORS
 from web.auth import current_actor, roles_required
 from web.extensions import lifecycle
+from workflows import search
 
 bp = Blueprint("models", __name__)
 editors_only = roles_required(*sorted(MODEL_EDITORS))
@@ -43,15 +44,14 @@ MEDIA_TYPES = {"json": "application/json", "bpmn": "application/xml", "dmn": "ap
 
 def _definitions_page(error: DeploymentError | EngineError | None = None, note: str = "") -> Any:
     kind = params.choice("kind", KINDS) or ""
-    text = (request.args.get("q") or "").strip()[:100].casefold()
+    text = (request.args.get("q") or "").strip()[:100]
     latest_only = request.args.get("all") != "1"
     page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
     definitions = lifecycle().engine.definitions(latest_only=latest_only)
     matching = [
         d
         for d in definitions
-        if (not kind or d.kind == kind)
-        and (not text or text in f"{d.key} {d.name or ''} {d.filename}".casefold())
+        if (not kind or d.kind == kind) and search.matches(text, d.key, d.name, d.filename)
     ]
     matching.sort(key=lambda d: (d.kind, d.key, -d.version))
     size = int(current_app.config.get("PAGE_SIZE", 25))

@@ -21,6 +21,7 @@ from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.views.draft_list import draft_url
+from workflows import search
 from workflows.calendar import vietnam_date
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.plan import PlanItem, PlanStatus, plan_status
@@ -56,10 +57,7 @@ def _matches(row: PlanStatus, text: str, document_type: str, lead_agency: str) -
         return False
     if lead_agency and item.lead_agency != lead_agency:
         return False
-    if text:
-        haystack = f"{item.title} {row.draft.code if row.draft else ''}".casefold()
-        return text.casefold() in haystack
-    return True
+    return search.matches(text, item.title, row.draft.code if row.draft else None)
 
 
 def _may_start(actor: Actor, lead_agency: str) -> bool:
