@@ -9,7 +9,7 @@ row of a spreadsheet is refused for exactly the reasons the form would refuse it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -151,11 +151,13 @@ def validate(
     organisations: Organisations,
     *,
     regulation_id: int | None = None,
+    taken: Collection[tuple[str, str]] | None = None,
 ) -> tuple[Entry | None, dict[str, Message]]:
     """Check a raw entry (field name → text, or a date from a spreadsheet).
 
     Returns the entry, or ``None`` and a message per field in :data:`FIELDS` that is wrong.
-    ``regulation_id`` is the regulation being edited (its own number is not a duplicate).
+    ``regulation_id`` is the regulation being edited (its own number is not a duplicate);
+    ``taken`` the (issuing body, number) pairs already used, read once for a whole file.
     """
     check = _Checker(raw)
     problems = check.problems
@@ -193,14 +195,20 @@ def validate(
             "a regulation cannot stop being in force before it takes effect"
         )
     if number and issuer is not None and "issuing_body" not in problems:
-        taken = session.execute(
-            select(reg.Regulation.id).where(
-                reg.Regulation.number == number,
-                reg.Regulation.issuing_body == issuer.code,
-                reg.Regulation.id != (regulation_id or 0),
-            )
-        ).first()
         if taken is not None:
+            duplicate = (issuer.code, number) in taken
+        else:
+            duplicate = (
+                session.execute(
+                    select(reg.Regulation.id).where(
+                        reg.Regulation.number == number,
+                        reg.Regulation.issuing_body == issuer.code,
+                        reg.Regulation.id != (regulation_id or 0),
+                    )
+                ).first()
+                is not None
+            )
+        if duplicate:
             problems["number"] = Message(
                 "%(body)s already has a regulation numbered %(number)s",
                 body=issuer.name_vi,
@@ -294,7 +302,7 @@ def save(
             setattr(regulation, name, getattr(entry, name))
         session.flush()
         action = "edit"
-    current = managed_link(session, regulation.id)
+    current = managed_link(session, regulation.id) if action == "edit" else None
     wanted = (entry.relation, entry.target_id) if entry.relation else None
     if current is not None and wanted != (current.kind, current.target_id):
         reg.unlink_and_restore(session, current)
@@ -333,3 +341,9 @@ def raw_of(session: Session, regulation: reg.Regulation) -> dict[str, str]:
         "relation": link.kind if link else "",
         "relation_number": target.number if target else "",
     }
+
+
+def taken_numbers(session: Session) -> set[tuple[str, str]]:
+    """Every (issuing body, number) in the registry, for checking a whole file at once."""
+    rows = session.execute(select(reg.Regulation.issuing_body, reg.Regulation.number)).all()
+    return {(body, number) for body, number in rows}

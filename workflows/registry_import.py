@@ -175,11 +175,12 @@ def _raw_entry(cells: dict[str, str]) -> tuple[dict[str, str], list[str]]:
 def check_rows(session: Session, rows: list[tuple[int, dict[str, str]]]) -> ImportCheck:
     """Validate every row with the form's rules, and rows against each other (a number twice)."""
     organisations = entry_rules.Organisations.load(session)
+    taken = entry_rules.taken_numbers(session)
     result = ImportCheck()
     seen: dict[tuple[str, str], int] = {}
     for line, cells in rows:
         raw, relations = _raw_entry(cells)
-        entry, problems = entry_rules.validate(session, raw, organisations)
+        entry, problems = entry_rules.validate(session, raw, organisations, taken=taken)
         if len(relations) > 1:
             result.problems.append(
                 Problem(line, " / ".join(relations), Message("Fill in only one of these columns."))
