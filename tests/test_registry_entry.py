@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -207,6 +208,13 @@ def confirm(client: FlaskClient, preview: Any) -> Any:
     )
 
 
+def a_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    return buffer.getvalue()
+
+
 def csv_file(*rows: str) -> bytes:
     return "\n".join([HEADER, *rows]).encode("utf-8")
 
@@ -323,6 +331,7 @@ def test_five_hundred_rows_import_in_one_go(app: Flask, keeper: FlaskClient) -> 
         ("only-header.csv", HEADER.encode(), 400, "no rows"),
         ("latin1.csv", HEADER.encode() + "\n1,Tiêu".encode("latin-1"), 400, "UTF-8"),
         ("broken.xlsx", b"PK not really a workbook", 400, "XLSX"),
+        ("zip.xlsx", a_zip(), 400, "XLSX"),
         ("big.csv", HEADER.encode() + b"\n" + b"x" * (5 * 1024 * 1024), 413, "5 MB"),
         (
             "many.csv",

@@ -82,17 +82,24 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
     yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+#: What openpyxl raises on a file that is not a workbook or is damaged inside (a broken
+#: zip, a missing part, bad XML: ElementTree's ParseError is a SyntaxError).
+XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, OSError)
+XLSX_ERRORS += (SyntaxError,)
+
+
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except XLSX_ERRORS as exc:
         raise ImportRefused(Message("The file is not a readable XLSX workbook.")) from exc
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
+        if not book.worksheets:
             return
-        for row in sheet.iter_rows(values_only=True):
+        for row in book.worksheets[0].iter_rows(values_only=True):
             yield list(row)
+    except XLSX_ERRORS as exc:
+        raise ImportRefused(Message("The file is not a readable XLSX workbook.")) from exc
     finally:
         book.close()
 
