@@ -98,10 +98,13 @@ def test_a_correction_changes_the_entry_and_is_audited(app: Flask, keeper: Flask
     fixed = regulation(app, "12/2025/NQ-HĐND")
     assert fixed.title.endswith("(đính chính)") and fixed.expires_on == date(2030, 1, 1)
     with app.extensions["lexflow"].db.read() as session:
-        actions = session.execute(
-            select(AuditEvent.action).where(AuditEvent.stream == f"regulation:{row.id}")
+        events = session.execute(
+            select(AuditEvent).where(AuditEvent.stream == f"regulation:{row.id}")
         ).scalars()
-        assert list(actions) == ["create", "edit"]
+        create, edit = events
+        assert (create.action, edit.action) == ("create", "edit")
+        assert sorted(edit.data["changed"]) == ["expires_on", "title"]
+        assert edit.data["changed"]["expires_on"] == [None, "2030-01-01"]
 
 
 def test_a_number_is_unique_per_issuing_body(app: Flask, keeper: FlaskClient) -> None:

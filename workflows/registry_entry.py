@@ -296,12 +296,17 @@ def save(
             published_on=entry.published_on,
             expires_on=entry.expires_on,
         )
-        action = "create"
+        action, data = "create", entry.audit_data()
     else:
-        for name in FIELDS[:9]:
+        changed = {
+            name: [getattr(regulation, name), getattr(entry, name)]
+            for name in FIELDS[:9]
+            if getattr(regulation, name) != getattr(entry, name)
+        }
+        for name in changed:
             setattr(regulation, name, getattr(entry, name))
         session.flush()
-        action = "edit"
+        action, data = "edit", {**entry.audit_data(), "changed": changed}
     current = managed_link(session, regulation.id) if action == "edit" else None
     wanted = (entry.relation, entry.target_id) if entry.relation else None
     if current is not None and wanted != (current.kind, current.target_id):
@@ -315,7 +320,7 @@ def save(
         f"regulation:{regulation.id}",
         actor=actor,
         action=action,
-        data=entry.audit_data(),
+        data=data,
     )
     return regulation
 
