@@ -73,6 +73,9 @@ SEES_NEW_SXD_DRAFT = ("drafter_same", "head_same", *PROVINCE_READERS)
 STARTERS = ("drafter_same", "head_same", "consulted", "commune", "commune_chair", "admin")
 SXD_STARTERS = ("drafter_same", "head_same", "admin")
 EDITORS = ("process_owner", "admin")
+#: Who keeps the registry: inspectors and the People's Committee/Council offices (cv.xa is
+#: both offices of the commune), and administrators.
+KEEPERS = ("inspector", "commune", "admin")
 
 
 def _statuses(
@@ -172,6 +175,17 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/plan", READ, page(200)),
     Row("GET", "/regulations", READ, page(200)),
     Row("GET", "/regulations/{regulation}", READ, page(200)),
+    # Keeping the registry by hand: inspectors, the offices (the commune's), administrators --
+    Row("GET", "/regulations/new", READ, page(403, each(KEEPERS, 200))),
+    Row("POST", "/regulations/new", PROBE, page(403, each(KEEPERS, 422)), {"number": ""}),
+    Row("GET", "/regulations/{regulation}/edit", READ, page(403, each(KEEPERS, 200))),
+    Row("POST", "/regulations/{regulation}/edit", PROBE, page(403, each(KEEPERS, 422)),
+        {"number": ""}),
+    Row("GET", "/regulations/import", READ, page(403, each(KEEPERS, 200))),
+    Row("POST", "/regulations/import", PROBE, page(403, each(KEEPERS, 400)),
+        note="no file: refused with a sentence"),
+    Row("POST", "/regulations/import/confirm", PROBE, page(403, each(KEEPERS, 400)),
+        {"rows": "forged"}),
     # Starting a draft: drafters and heads, for their own agency -----------------------------
     Row("GET", "/drafts/new?plan_item={plan_item}", READ, page(403, each(STARTERS, 200))),
     Row("POST", "/drafts/new", WRITE, page(403, each(SXD_STARTERS, 302)), NEW_DRAFT,

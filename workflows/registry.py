@@ -10,7 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import InvalidData, Message, clock
@@ -21,12 +34,15 @@ from workflows.calendar import vietnam_date
 STATUSES = ("in_force", "amended", "replaced", "suspended", "expired")
 IMPACTS = ("clear", "unclear", "not_yet")
 LINK_KINDS = ("amends", "replaces", "suspends", "repeals", "details")
-FOLLOW_UP_STATUS = {
-    "amend": "amended",
-    "replace": "replaced",
-    "suspend": "suspended",
-    "repeal": "expired",
+#: What a new regulation does to the one it links to (the target's status afterwards).
+LINK_STATUS = {
+    "amends": "amended",
+    "replaces": "replaced",
+    "suspends": "suspended",
+    "repeals": "expired",
 }
+#: Statuses an expiry date ends: past it, the regulation is "expired" whatever it said.
+LIVE_STATUSES = ("in_force", "amended")
 
 
 class Regulation(Base):
@@ -43,6 +59,8 @@ class Regulation(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     published_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date] = mapped_column(Date)
+    # From this day on it is no longer in force ("hết hiệu lực từ ngày"); see status_on.
+    expires_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), index=True)
     # The draft it came from (no foreign key: drafts also point at regulations they amend).
     draft_id: Mapped[int | None] = mapped_column(Integer)
@@ -119,10 +137,13 @@ def register(
     signed_on: date,
     effective_on: date,
     published_on: date | None = None,
+    expires_on: date | None = None,
     draft_id: int | None = None,
 ) -> Regulation:
     if effective_on < signed_on:
         raise InvalidData(Message("a regulation cannot take effect before it is signed"))
+    if expires_on is not None and expires_on <= effective_on:
+        raise InvalidData(Message("a regulation cannot stop being in force before it takes effect"))
     taken = select(Regulation.id).where(
         Regulation.number == number, Regulation.issuing_body == issuing_body
     )
@@ -143,6 +164,7 @@ def register(
         signed_on=signed_on,
         published_on=published_on,
         effective_on=effective_on,
+        expires_on=expires_on,
         status="in_force",
         draft_id=draft_id,
         created_at=clock.now(),
@@ -161,6 +183,70 @@ def link(session: Session, source_id: int, target_id: int, kind: str) -> Regulat
     session.add(row)
     session.flush()
     return row
+
+
+def link_and_apply(session: Session, source_id: int, target_id: int, kind: str) -> RegulationLink:
+    """Record that ``source`` amends/replaces/suspends/repeals ``target`` and give the target
+    the status that follows (:data:`LINK_STATUS`).
+
+    The one way a regulation changes another: the lifecycle's ``register_regulation`` step
+    and the registry's entry form and import all call it, so they cannot disagree.
+    """
+    if source_id == target_id:
+        raise InvalidData(Message("a regulation cannot amend or replace itself"))
+    row = link(session, source_id, target_id, kind)
+    target = session.get(Regulation, target_id)
+    if target is not None and kind in LINK_STATUS:
+        target.status = LINK_STATUS[kind]
+    return row
+
+
+def unlink_and_restore(session: Session, row: RegulationLink) -> None:
+    """Undo :func:`link_and_apply` (a corrected entry): the target's status follows from the
+    newest status-changing link left pointing at it, or is "in force" again without one."""
+    target_id = row.target_id
+    session.delete(row)
+    session.flush()
+    newest = session.execute(
+        select(RegulationLink.kind)
+        .where(RegulationLink.target_id == target_id, RegulationLink.kind.in_(tuple(LINK_STATUS)))
+        .order_by(RegulationLink.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    target = session.get(Regulation, target_id)
+    if target is not None:
+        target.status = LINK_STATUS[newest] if newest else "in_force"
+
+
+def status_on(regulation: Regulation, today: date) -> str:
+    """The status as of ``today``: a live regulation past its expiry date is "expired".
+
+    Decided when read, from the clock, so no job has to flip rows at midnight and the
+    answer is right on any day (including a day the clock travels to in tests).
+    """
+    expires = regulation.expires_on
+    if regulation.status in LIVE_STATUSES and expires is not None and expires <= today:
+        return "expired"
+    return regulation.status
+
+
+def status_is(status: str, today: date) -> ColumnElement[bool]:
+    """SQL condition: the regulation's :func:`status_on` ``today`` is ``status``."""
+    lapsed = and_(
+        Regulation.status.in_(LIVE_STATUSES),
+        Regulation.expires_on.is_not(None),
+        Regulation.expires_on <= today,
+    )
+    if status == "expired":
+        return or_(Regulation.status == "expired", lapsed)
+    if status in LIVE_STATUSES:
+        return and_(Regulation.status == status, not_(lapsed))
+    return Regulation.status == status
+
+
+def registry_today() -> date:
+    """Vietnamese today, the day every in-force decision is taken on."""
+    return vietnam_date(clock.now())
 
 
 def half_year(day: date) -> str:
@@ -222,8 +308,11 @@ class ImpactSummary:
     unassessed: int
 
 
-def impact_summary(session: Session, document_type: str | None = None) -> ImpactSummary:
-    query = select(Regulation.id).where(Regulation.status == "in_force")
+def impact_summary(
+    session: Session, document_type: str | None = None, today: date | None = None
+) -> ImpactSummary:
+    """Counts over the regulations in force ``today`` (Vietnamese today by default)."""
+    query = select(Regulation.id).where(status_is("in_force", today or registry_today()))
     if document_type:
         query = query.where(Regulation.document_type == document_type)
     ids = set(session.execute(query).scalars())
@@ -240,6 +329,7 @@ class RegulationFilter:
     document_type: str | None = None
     status: str | None = None
     impact: str | None = None
+    today: date | None = None  # the day ``status`` is judged on; Vietnamese today if None
     limit: int = 50
     offset: int = 0
 
@@ -252,7 +342,7 @@ def list_regulations(session: Session, flt: RegulationFilter) -> tuple[list[Regu
     if flt.document_type:
         query = query.where(Regulation.document_type == flt.document_type)
     if flt.status:
-        query = query.where(Regulation.status == flt.status)
+        query = query.where(status_is(flt.status, flt.today or registry_today()))
     if flt.impact:
         matching = [k for k, v in current_impacts(session).items() if v == flt.impact]
         query = query.where(Regulation.id.in_(matching))

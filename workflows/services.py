@@ -154,17 +154,12 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
             draft_id=draft.id,
         )
         if draft.follows_regulation_id and draft.follow_up_kind in FOLLOW_UP_LINK:
-            reg.link(
+            reg.link_and_apply(
                 call.session,
                 regulation.id,
                 draft.follows_regulation_id,
                 FOLLOW_UP_LINK[draft.follow_up_kind],
             )
-            original = call.session.get(reg.Regulation, draft.follows_regulation_id)
-            if original is not None and draft.follow_up_kind != "amend":
-                original.status = reg.FOLLOW_UP_STATUS[draft.follow_up_kind]
-            elif original is not None:
-                original.status = "amended"
         return {"regulation_id": regulation.id}
 
     @services.register("start_monitoring")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from web import params
 from web.access import can_view_draft
-from web.auth import current_actor, login_required
+from web.auth import current_actor, holds_any, login_required
 from web.extensions import lifecycle
 from web.templating import wants_rows_only
 from web.views.draft_list import draft_url
@@ -32,9 +32,13 @@ from workflows.registry import (
     impact_summary,
     links_of,
     list_regulations,
+    registry_today,
+    status_on,
 )
 
 bp = Blueprint("regulations", __name__)
+#: Who keeps the registry by hand (entry form, import); administrators always may.
+KEEPER_ROLES = ("inspector", "ubnd_office", "hdnd_office")
 
 
 def status_labels() -> dict[str, str]:
@@ -102,6 +106,7 @@ class Filters:
 def index() -> Any:
     filters = Filters.from_args()
     page_size = int(current_app.config.get("PAGE_SIZE", 25))
+    today = registry_today()
     with lifecycle().db.read() as session:
         rows, total = list_regulations(
             session,
@@ -110,12 +115,14 @@ def index() -> Any:
                 document_type=filters.document_type,
                 status=filters.status,
                 impact=filters.impact,
+                today=today,
                 limit=page_size,
                 offset=(filters.page - 1) * page_size,
             ),
         )
-        summary = impact_summary(session, filters.document_type)
+        summary = impact_summary(session, filters.document_type, today)
         impacts = current_impacts(session)
+        status_of = {row.id: status_on(row, today) for row in rows}
     return render_template(
         "regulations/rows.html" if wants_rows_only() else "regulations/index.html",
         regulations=rows,
@@ -124,6 +131,8 @@ def index() -> Any:
         filters=filters,
         summary=summary,
         impacts=impacts,
+        status_of=status_of,
+        may_keep=holds_any(current_actor(), *KEEPER_ROLES),
         document_types=DOCUMENT_TYPES,
         statuses=STATUSES,
         impact_codes=IMPACTS,
@@ -169,6 +178,8 @@ def show(regulation_id: int) -> Any:
     return render_template(
         "regulations/show.html",
         regulation=regulation,
+        status=status_on(regulation, registry_today()),
+        may_keep=holds_any(actor, *KEEPER_ROLES),
         links=links,
         source=source,
         follow_ups=follow_ups,
