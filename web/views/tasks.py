@@ -2,7 +2,8 @@
 
 Reading needs the task to be visible to the user (its own people or readers of its draft);
 every action is decided by the engine's authorizer (role, organisation, claim, four-eyes),
-so the page only *offers* what the engine would accept and explains why not otherwise.
+so the page only *offers* what the engine would accept and explains why not otherwise
+(a suspended draft: who suspended it, when and why, instead of a form that would fail).
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from engine import Forbidden, InvalidData, Message, clock
-from engine.models import HumanTask
+from engine import Conflict, Forbidden, InvalidData, Message, clock
+from engine.models import HumanTask, ProcessInstance
 from web.access import can_view_task
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
 from web.i18n import localize
 from web.templating import dossier_item_name
-from workflows import comments, dossier
+from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import Draft
@@ -104,6 +105,13 @@ def _page(
             }
         history = engine.task_history(row.instance_id, session=session) if draft else []
         returned = _sent_back(engine, row, session) if open_now else None
+        instance = session.get(ProcessInstance, row.instance_id)
+        suspended = open_now and instance is not None and instance.status == "suspended"
+        suspension = (
+            draft_admin.last_suspension(engine.audit_events(row.instance_id, session=session))
+            if suspended
+            else None
+        )
     schema = info.form_schema if info else None
     fields = fields_from_schema(schema)
     labels = {f.name: f.label for f in fields}
@@ -123,7 +131,9 @@ def _page(
         versions=versions,
         notes=notes,
         refusals=refusals,
-        can_work=open_now and refusals.get("complete") is None,
+        can_work=open_now and not suspended and refusals.get("complete") is None,
+        suspended=suspended,
+        suspension=suspension,
         delegates=[d for d in delegates if d[0] != row.assignee],
         working_days_left=_working_days_left(row.due_at),
         history=history,
@@ -233,6 +243,9 @@ def complete(task_id: str) -> Any:
     except Forbidden as exc:
         flash(localize(exc.message), "error")
         return _page(task_id, form_data=data, status=403)
+    except Conflict as exc:  # e.g. the draft was suspended meanwhile: the page says so
+        flash(localize(exc.message), "error")
+        return _page(task_id, form_data=data, status=409)
     flash(_("Done: %(title)s", title=info.title), "info")
     return redirect(url_for("inbox.index"))
 
