@@ -202,6 +202,10 @@ MATRIX: tuple[Row, ...] = (
         note="a document of another draft, through a draft one may see"),
     Row("GET", "/drafts/{commune_draft}/diagrams/{definition}.bpmn", READ, page(404),
         note="a model the commune draft does not run on"),
+    *(Row("POST", f"/drafts/{{consult_draft}}/{action}", PROBE,
+          page(404, each(SEES_CONSULT, 403), admin=422), {"reason": "x"},
+          note="administrators only; a one-letter reason is too short")
+      for action in ("suspend", "resume", "cancel")),
     # Tasks: read by their people and the draft's readers ------------------------------------
     Row("GET", "/tasks/{consult_task_stc}", READ, page(404, each(SEES_CONSULT, 200))),
     Row("GET", "/tasks/{appraisal_task}", READ, page(404, each(SEES_APPRAISAL, 200))),
@@ -297,6 +301,10 @@ MATRIX: tuple[Row, ...] = (
         api(404, each(SEES_CONSULT, 200))),
     Row("GET", "/api/v1/drafts/{commune_draft}/documents/{document}/download", READ, api(404),
         note="a document of another draft, through a draft one may see"),
+    *(Row("POST", f"/api/v1/drafts/{{consult_draft}}/{action}", PROBE,
+          api(404, each(SEES_CONSULT, 403), admin=422), {"reason": "x"},
+          note="administrators only; a one-letter reason is too short")
+      for action in ("suspend", "resume", "cancel")),
     # API: process instances ----------------------------------------------------------------
     Row("GET", "/api/v1/instances?business_key={monitoring_key}", READ, api(200),
         finds=(('"{monitoring_key}"', SEES_MONITORING),)),

@@ -46,6 +46,18 @@ def document_type_name(code: str | None) -> str:
     return names[0] if _vi() else names[1]
 
 
+def draft_status_name(code: str | None) -> str:
+    """One label per draft status (workflows.drafts.STATUSES), for lists, filters and pages."""
+    labels = {
+        "active": _("In progress"),
+        "suspended": _("Suspended"),
+        "done": _("Done"),
+        "dropped": _("Dropped"),
+        "cancelled": _("Cancelled"),
+    }
+    return labels.get(code or "", code or "—")
+
+
 def org_name(code: str | None) -> str:
     if not code:
         return "—"
@@ -112,6 +124,7 @@ def init_app(app: Flask) -> None:
         role_name=role_name,
         stage_name=stage_name,
         document_type_name=document_type_name,
+        draft_status_name=draft_status_name,
         org_name=org_name,
         dossier_item_name=dossier_item_name,
         nav_links=nav_links,

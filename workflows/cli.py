@@ -1,4 +1,5 @@
-"""Domain commands for ``lexflow``: demo data, models, users, calendar, deadline rules, plan."""
+"""Domain commands for ``lexflow``: demo data, models, users, drafts (suspend, resume,
+cancel), calendar, deadline rules, plan."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from datetime import date
 import click
 from sqlalchemy import select
 
-from engine import clock
+from engine import NotFound, clock
 from engine.cli import emit_json, emit_table, run_guarded
-from workflows import accounts, calendar_store
+from workflows import accounts, calendar_store, draft_admin
 from workflows.deadlines import DeadlineRule
 from workflows.directory import find_user
+from workflows.drafts import draft_by_code
 from workflows.lifecycle import Lifecycle
 from workflows.plan import plan_status
 
@@ -92,6 +94,45 @@ def add_domain_commands(cli: click.Group, lifecycle: LifecycleFactory) -> None:
                 click.echo(f"{username} now holds {role} in {org}.")
 
         run_guarded(go)
+
+    @cli.group(help="Drafts: an administrator suspends, resumes or cancels one.")
+    def drafts() -> None:
+        pass
+
+    def administer(
+        code: str, actor: str, reason: str | None, operation: draft_admin.Operation
+    ) -> None:
+        def go() -> None:
+            life = lifecycle()
+            with life.db.write() as session:
+                draft = draft_by_code(session, code)
+                if draft is None:
+                    raise NotFound(f"no draft {code}")
+                operation(session, life.engine, life.engine.actor(actor), draft, reason)
+                click.echo(f"{draft.code}: {draft.status} (stage {draft.stage}).")
+
+        run_guarded(go)
+
+    @drafts.command("suspend", help="Put draft CODE on hold until it is resumed.")
+    @click.argument("code")
+    @click.option("--reason", required=True, help="Why (5 to 2000 characters; audited).")
+    @click.option("--as", "actor", required=True, help="An administrator.")
+    def drafts_suspend(code: str, reason: str, actor: str) -> None:
+        administer(code, actor, reason, draft_admin.suspend_draft)
+
+    @drafts.command("resume", help="Let work on the suspended draft CODE continue.")
+    @click.argument("code")
+    @click.option("--reason", default=None, help="Why (optional; audited).")
+    @click.option("--as", "actor", required=True, help="An administrator.")
+    def drafts_resume(code: str, reason: str | None, actor: str) -> None:
+        administer(code, actor, reason, draft_admin.resume_draft)
+
+    @drafts.command("cancel", help="Cancel draft CODE for good (its open steps close).")
+    @click.argument("code")
+    @click.option("--reason", required=True, help="Why (5 to 2000 characters; audited).")
+    @click.option("--as", "actor", required=True, help="An administrator.")
+    def drafts_cancel(code: str, reason: str, actor: str) -> None:
+        administer(code, actor, reason, draft_admin.cancel_draft)
 
     @cli.group(help="Working-day calendar exceptions (days off, working weekend days).")
     def calendar() -> None:

@@ -31,6 +31,9 @@ DOCUMENT_TYPES: dict[str, tuple[str, str, str]] = {
     "qd_ubnd_xa": ("Quyết định UBND xã", "Commune People's Committee decision", "QĐ-UBND"),
 }
 COMMUNE_TYPES = frozenset({"nq_hdnd_xa", "qd_ubnd_xa"})
+#: What a draft's ``status`` may be: ``dropped`` is the process's own decision (the HĐND did
+#: not pass it), ``suspended`` and ``cancelled`` an administrator's (workflows.draft_admin).
+STATUSES = ("active", "suspended", "done", "dropped", "cancelled")
 
 
 class Draft(Base):
@@ -51,7 +54,7 @@ class Draft(Base):
     legal_basis: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(20), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="active")  # active|done|dropped
+    status: Mapped[str] = mapped_column(String(20), default="active")  # one of STATUSES
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
     follows_regulation_id: Mapped[int | None] = mapped_column(ForeignKey("regulation.id"))
@@ -156,7 +159,10 @@ def track_stage(event: StepEvent) -> None:
     if event.instance.status == "completed" and draft.status in ("active", "done"):
         draft.status = "done"
         draft.stage = "monitoring" if draft.number else "done"
-    elif draft.status == "dropped" or event.instance.status == "cancelled":
-        draft.status = "dropped"
+    elif event.instance.status == "cancelled":
+        # Stopped from outside the model (workflows.draft_admin), not by its own decision.
+        draft.status = "cancelled"
+        draft.stage = "dropped"
+    elif draft.status == "dropped":
         draft.stage = "dropped"
     draft.updated_at = event.instance.updated_at

@@ -86,6 +86,8 @@ def _status(item: PlanItem, draft: Draft | None, overdue: set[int], today: date)
         return PlanStatus(item, None, "not_started")
     if draft.status == "dropped":
         return PlanStatus(item, draft, "dropped")
+    if draft.status == "cancelled":
+        return PlanStatus(item, draft, "dropped", "an administrator cancelled the draft")
     if draft.status == "done" or draft.number:
         return PlanStatus(item, draft, "done")
     if draft.instance_id in overdue:

@@ -1,15 +1,16 @@
-"""``/drafts``: listing the drafts the caller may see, reading one, registering a new one.
+"""``/drafts``: listing the drafts the caller may see, reading one, registering a new one,
+and (administrators) suspending, resuming or cancelling one.
 
 Registering a draft starts its lifecycle process (the process whose id is the document type)
 in the same transaction; ``start_draft`` itself checks that the caller drafts for, or heads,
-the lead agency.
+the lead agency. :mod:`workflows.draft_admin` decides who may stop a draft and when.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
 from engine import InvalidData, NotFound
 from web import access, params
@@ -19,6 +20,7 @@ from web.api.schemas import DRAFT_STATUSES
 from web.api.visibility import draft_or_404
 from web.auth import current_actor
 from web.extensions import lifecycle
+from workflows import draft_admin
 from workflows.drafts import DOCUMENT_TYPES, DraftFilter, list_drafts
 from workflows.roles import STAGE_CODES
 
@@ -86,3 +88,28 @@ def create() -> tuple[Response, int]:
 def show(draft_id: int) -> Response:
     with lifecycle().db.read() as session:
         return jsonify(serializers.draft(draft_or_404(session, current_actor(), draft_id)))
+
+
+@bp.post("/drafts/<int:draft_id>/suspend")
+def suspend(draft_id: int) -> Response:
+    return _administer(draft_id, draft_admin.suspend_draft)
+
+
+@bp.post("/drafts/<int:draft_id>/resume")
+def resume(draft_id: int) -> Response:
+    return _administer(draft_id, draft_admin.resume_draft)
+
+
+@bp.post("/drafts/<int:draft_id>/cancel")
+def cancel(draft_id: int) -> Response:
+    return _administer(draft_id, draft_admin.cancel_draft)
+
+
+def _administer(draft_id: int, operation: draft_admin.Operation) -> Response:
+    """The draft after the operation; a body is optional only where the reason is (resume)."""
+    body = checked_body("DraftAdminRequest") if request.get_data() else {}
+    domain = lifecycle()
+    with domain.db.write() as session:
+        row = draft_or_404(session, current_actor(), draft_id)
+        operation(session, domain.engine, current_actor(), row, body.get("reason"))
+        return jsonify(serializers.draft(row))

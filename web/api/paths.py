@@ -113,6 +113,32 @@ def task_action(name: str, summary: str, body: Schema | None, extra: dict[str, S
     )
 
 
+def draft_action(name: str, summary: str, *, reason_required: bool) -> Schema:
+    """Suspend, resume or cancel a draft: administrators only, answering the draft."""
+    return operation(
+        name,
+        "drafts",
+        summary,
+        {
+            "200": returns("The draft after the action.", ref("Draft")),
+            "403": error("Forbidden"),
+            "404": error("NotFound"),
+            "409": error("Conflict"),
+            "422": error("InvalidData"),
+        },
+        parameters=[DRAFT_ID],
+        body={
+            "required": reason_required,
+            "content": {"application/json": {"schema": ref("DraftAdminRequest")}},
+        },
+        write=True,
+        description="Administrators only (403 otherwise). 409 when the draft's status does "
+        "not allow it (resuming an active draft, cancelling a finished one, anything on a "
+        "cancelled one); 422 when the reason is missing, shorter than 5 or longer than 2000 "
+        "characters. The reason is written into the process's audit log.",
+    )
+
+
 # Paths ----------------------------------------------------------------------------------------
 PATHS: dict[str, Schema] = {
     "/openapi.json": {
@@ -351,6 +377,27 @@ PATHS: dict[str, Schema] = {
             "One draft.",
             {"200": returns("The draft.", ref("Draft")), "404": error("NotFound")},
             parameters=[DRAFT_ID],
+        )
+    },
+    "/drafts/{draft_id}/suspend": {
+        "post": draft_action(
+            "suspendDraft",
+            "Put an active draft on hold: its steps cannot be submitted until resumed.",
+            reason_required=True,
+        )
+    },
+    "/drafts/{draft_id}/resume": {
+        "post": draft_action(
+            "resumeDraft",
+            "Let work on a suspended draft continue (the reason is optional).",
+            reason_required=False,
+        )
+    },
+    "/drafts/{draft_id}/cancel": {
+        "post": draft_action(
+            "cancelDraft",
+            "Cancel a draft for good: its open steps close, status cancelled, stage dropped.",
+            reason_required=True,
         )
     },
     "/drafts/{draft_id}/documents": {

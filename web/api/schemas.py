@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows.dossier import DOSSIER_ITEMS
-from workflows.drafts import DOCUMENT_TYPES
+from workflows.drafts import DOCUMENT_TYPES, STATUSES
 from workflows.lifecycle import GROUNDS
 from workflows.roles import STAGE_CODES
 
@@ -24,7 +24,7 @@ DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 DATE: Schema = {"type": "string", "format": "date"}
 TASK_STATES = ["open", "claimed", "completed", "cancelled"]
 INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled"]
-DRAFT_STATUSES = ["active", "done", "dropped"]
+DRAFT_STATUSES = list(STATUSES)
 
 
 def ref(name: str) -> Schema:
@@ -305,6 +305,13 @@ DRAFT_CREATE: Schema = {
     "required": ["title", "document_type", "lead_agency"],
     "additionalProperties": False,
 }
+DRAFT_ADMIN_REQUEST: Schema = {
+    "type": "object",
+    "description": "Why an administrator suspends, resumes or cancels a draft (audited). "
+    "Required (5 to 2000 characters) to suspend or cancel, optional to resume.",
+    "properties": {"reason": nullable({"type": "string", "maxLength": 2000})},
+    "additionalProperties": False,
+}
 DOCUMENT_VERSION = record(
     {
         "id": INTEGER,
@@ -383,6 +390,7 @@ SCHEMAS: dict[str, Schema] = {
     "Draft": DRAFT,
     "DraftPage": page_of("Draft", "One page of drafts, most recently updated first."),
     "DraftCreate": DRAFT_CREATE,
+    "DraftAdminRequest": DRAFT_ADMIN_REQUEST,
     "DocumentVersion": DOCUMENT_VERSION,
     "DocumentUpload": DOCUMENT_UPLOAD,
     "ApiToken": API_TOKEN,

@@ -3,25 +3,30 @@
 The timeline shows each step's time in working days against its statutory limit, the
 diagrams are the definitions the draft runs on (the document type's process and the stage
 it is in), with completed steps and open ones highlighted by the bpmn-js viewer.
+Administrators also find here the box that suspends, resumes or cancels the draft
+(:mod:`workflows.draft_admin` decides; a refusal re-renders the page with its reason).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import Conflict, Forbidden, InvalidData, clock
 from engine.models import Definition, ProcessInstance
 from engine.task_queries import TaskInfo
 from web import step_records
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
-from workflows import comments, dossier
+from web.i18n import localize
+from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.drafts import Draft
 
@@ -74,6 +79,10 @@ def called_definitions(session: Session, definition: Definition) -> list[Definit
 @bp.get("/drafts/<int:draft_id>")
 @login_required
 def show(draft_id: int) -> Any:
+    return _page(draft_id)
+
+
+def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
     life = lifecycle()
     engine = life.engine
     with life.db.read() as session:
@@ -116,7 +125,40 @@ def show(draft_id: int) -> Any:
         task_titles={task.id: task.title for task in history},
         completed=",".join(highlight["completed"]) if highlight else "",
         active=",".join(highlight["active"]) if highlight else "",
-    )
+        reason=reason,
+        suspension=draft_admin.last_suspension(events) if draft.status == "suspended" else None,
+    ), status
+
+
+#: The administration box's buttons: the domain operation and what the flash then says.
+OPERATIONS: dict[str, tuple[draft_admin.Operation, Callable[[], str]]] = {
+    "suspend": (draft_admin.suspend_draft, lambda: _("The draft is suspended.")),
+    "resume": (draft_admin.resume_draft, lambda: _("The draft is resumed: work continues.")),
+    "cancel": (draft_admin.cancel_draft, lambda: _("The draft is cancelled.")),
+}
+REFUSALS: tuple[tuple[type[Exception], int], ...] = (
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidData, 422),
+)
+
+
+@bp.post("/drafts/<int:draft_id>/<any(suspend, resume, cancel):action>")
+@login_required
+def administer(draft_id: int, action: str) -> Any:
+    """Suspend, resume or cancel (administrators; the reason goes into the audit log)."""
+    life = lifecycle()
+    operation, done = OPERATIONS[action]
+    reason = request.form.get("reason", "")
+    try:
+        with life.db.write() as session:
+            operation(session, life.engine, current_actor(), _draft(session, draft_id), reason)
+    except (Forbidden, Conflict, InvalidData) as exc:
+        flash(localize(exc.message), "error")
+        status = next(code for kind, code in REFUSALS if isinstance(exc, kind))
+        return _page(draft_id, status=status, reason=reason)
+    flash(done(), "info")
+    return redirect(url_for("draft.show", draft_id=draft_id))
 
 
 def _stage_touched(definition: Definition, touched: set[str]) -> bool:

@@ -37,14 +37,13 @@ from web.i18n import localize
 from web.templating import wants_rows_only
 from workflows.calendar import vietnam_date
 from workflows.directory import Organisation
-from workflows.drafts import DOCUMENT_TYPES, Draft, DraftFilter, list_drafts
+from workflows.drafts import DOCUMENT_TYPES, STATUSES, Draft, DraftFilter, list_drafts
 from workflows.lifecycle import GROUNDS
 from workflows.plan import PlanItem
 from workflows.roles import STAGE_CODES
 
 bp = Blueprint("drafts", __name__)
 
-STATUSES = ("active", "done", "dropped")
 STARTER_ROLES = ("drafter", "agency_head")
 MAX_TEXT = 20_000
 #: Grounds of the simplified procedure (Law 64/2025/QH15 Art. 50), Vietnamese then English.

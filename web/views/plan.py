@@ -47,6 +47,7 @@ def reason_label(reason: str | None) -> str:
         "drafting has not started": _("drafting has not started"),
         "a step is past its deadline": _("a step is past its deadline"),
         "the target session has passed": _("the target session has passed"),
+        "an administrator cancelled the draft": _("an administrator cancelled the draft"),
     }
     return labels.get(reason or "", reason or "")
 

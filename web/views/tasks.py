@@ -2,7 +2,8 @@
 
 Reading needs the task to be visible to the user (its own people or readers of its draft);
 every action is decided by the engine's authorizer (role, organisation, claim, four-eyes),
-so the page only *offers* what the engine would accept and explains why not otherwise.
+so the page only *offers* what the engine would accept and explains why not otherwise
+(a suspended draft: who suspended it, when and why, instead of a form that would fail).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from engine import Conflict, Forbidden, InvalidData, Message, ProcessError, clock
-from engine.models import HumanTask
+from engine.models import HumanTask, ProcessInstance
 from web import pickers, step_records
 from web.access import can_view_task
 from web.auth import current_actor, login_required
@@ -29,7 +30,7 @@ from web.forms import (
 )
 from web.i18n import localize
 from web.templating import dossier_item_name, wants_rows_only
-from workflows import comments, dossier
+from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import Draft
@@ -112,6 +113,13 @@ def _page(
         picked = pickers.choices(session, state.choices if state else {}, info)
         waiting = step_records.waiting_timers(engine, row.instance_id, session)
         reroute = pickers.reroute_options(session) if open_now and actor.is_admin else None
+        instance = session.get(ProcessInstance, row.instance_id)
+        suspended = open_now and instance is not None and instance.status == "suspended"
+        suspension = (
+            draft_admin.last_suspension(engine.audit_events(row.instance_id, session=session))
+            if suspended
+            else None
+        )
     schema = info.form_schema if info else None
     fields = with_choices(fields_from_schema(schema), picked)
     labels = {f.name: f.label for f in fields}
@@ -140,7 +148,9 @@ def _page(
         versions=versions,
         notes=notes,
         refusals=refusals,
-        can_work=open_now and refusals.get("complete") is None,
+        can_work=open_now and not suspended and refusals.get("complete") is None,
+        suspended=suspended,
+        suspension=suspension,
         delegates=[d for d in delegates if d[0] != row.assignee],
         working_days_left=_working_days_left(row.due_at),
         history=history,
