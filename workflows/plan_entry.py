@@ -113,7 +113,8 @@ def item_problems(
         problems["target_session"] = Message(
             "The target session is at most %(n)s characters.", n=MAX_SESSION
         )
-    if fields.target_date is not None and fields.target_date.year < fields.year:
+    year_ok = "year" not in problems  # a date cannot be checked against a wrong year
+    if year_ok and fields.target_date is not None and fields.target_date.year < fields.year:
         problems["target_date"] = Message(
             "The target date is in the plan year %(year)s or later.", year=fields.year
         )
