@@ -76,6 +76,9 @@ EDITORS = ("process_owner", "admin")
 #: Who keeps the registry: inspectors and the People's Committee/Council offices (cv.xa is
 #: both offices of the commune), and administrators.
 KEEPERS = ("inspector", "commune", "admin")
+#: Who keeps the annual plan: ubnd_office holders (the commune office holds that role too),
+#: anybody of the Department of Justice (its appraiser, inspector, process owner), admins.
+PLAN_KEEPERS = ("appraiser", "inspector", "commune", "process_owner", "admin")
 
 
 def _statuses(
@@ -173,6 +176,13 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/drafts?q={consult_code}", READ, page(200),
         finds=(('href="/drafts/{consult_draft}"', SEES_CONSULT),)),
     Row("GET", "/plan", READ, page(200)),
+    # Entering and editing the annual plan: its keepers --------------------------------------
+    Row("GET", "/plan/items/new", READ, page(403, each(PLAN_KEEPERS, 200))),
+    Row("POST", "/plan/items/new", PROBE, page(403, each(PLAN_KEEPERS, 422)), {"title": ""},
+        note="an empty item: refused by its fields only"),
+    Row("GET", "/plan/items/{plan_item}/edit", READ, page(403, each(PLAN_KEEPERS, 200))),
+    Row("POST", "/plan/items/{plan_item}/edit", PROBE, page(403, each(PLAN_KEEPERS, 422)),
+        {"title": ""}, note="an empty title: refused by its field only"),
     Row("GET", "/regulations", READ, page(200)),
     Row("GET", "/regulations/{regulation}", READ, page(200)),
     # Keeping the registry by hand: inspectors, the offices (the commune's), administrators --

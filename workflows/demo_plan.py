@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.models import OPEN_STATES, HumanTask
 from workflows.calendar import WorkingCalendar, vietnam_date
 from workflows.drafts import Draft
@@ -136,9 +137,11 @@ def lay_out_plan(
 ) -> PlanLayout:
     """Put the walked drafts into the plans and make exactly BEHIND_TARGET items behind.
 
-    Drafts still waiting for their registration to be approved are not in any plan yet.
-    An overdue draft beyond the eighth stays outside the plan (work that arose during the
-    year); if fewer than eight are behind, planned items nobody has started fill the gap.
+    Drafts still waiting for their registration to be approved are not in any plan yet; the
+    others got an item when it was approved (``enter_plan``), which is reused and moved to
+    the plan and session chosen here. An overdue draft beyond the eighth stays outside the
+    plan (work that arose during the year): its item is deleted. If fewer than eight are
+    behind, planned items nobody has started fill the gap.
     """
     today = vietnam_date(now)
     year = today.year
@@ -154,6 +157,7 @@ def lay_out_plan(
             item_year, target_day = signed.year, signed
         elif draft.status == "active" and draft.instance_id in overdue:
             if behind_drafts >= BEHIND_TARGET:
+                _leave_plan(session, draft)
                 continue
             behind_drafts += 1
             target = behind_target(draft.document_type, today, calendar)
@@ -167,11 +171,22 @@ def lay_out_plan(
                 draft.target_session, draft.target_date = target.name, target.day
             target_day = draft.target_date
             item_year = target_day.year
-        item = _item(
-            session, now, item_year, draft.title, draft.document_type, draft.lead_agency,
-            draft.target_session, target_day, "plan",
-        )  # fmt: skip
-        draft.plan_item_id = item.id
+        existing = session.get(PlanItem, draft.plan_item_id) if draft.plan_item_id else None
+        if existing is not None:
+            # enter_plan made the item when the registration was approved: move it to the
+            # plan and session this layout chose (it was in the plan from the start).
+            existing.year, existing.origin = item_year, "plan"
+            existing.target_session, existing.target_date = draft.target_session, target_day
+            audit.append_stream_event(
+                session, f"plan:{existing.id}", actor="system", action="plan_item_updated",
+                data={"year": item_year, "target_date": target_day.isoformat(), "demo": True},
+            )  # fmt: skip
+        else:
+            item = _item(
+                session, now, item_year, draft.title, draft.document_type, draft.lead_agency,
+                draft.target_session, target_day, "plan",
+            )  # fmt: skip
+            draft.plan_item_id = item.id
         draft.plan_year = item_year
     behind = _count_behind(session, year, now)
     for number in range(BEHIND_TARGET - behind):
@@ -192,6 +207,19 @@ def lay_out_plan(
         raise RuntimeError(f"the demo plan has {behind} items behind, not {BEHIND_TARGET}")
     items = session.execute(select(PlanItem.id)).scalars().all()
     return PlanLayout(year=year, behind=behind, items=len(items))
+
+
+def _leave_plan(session: Session, draft: Draft) -> None:
+    """Take a draft out of the plans: the item its registration's approval made goes."""
+    item = session.get(PlanItem, draft.plan_item_id) if draft.plan_item_id else None
+    draft.plan_item_id = None
+    if item is not None:
+        session.flush()
+        audit.append_stream_event(
+            session, f"plan:{item.id}", actor="system", action="plan_item_removed",
+            data={"draft_code": draft.code, "demo": True},
+        )  # fmt: skip
+        session.delete(item)
 
 
 def _item(

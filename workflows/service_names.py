@@ -8,6 +8,7 @@ from __future__ import annotations
 
 SERVICE_NAMES: tuple[str, ...] = (
     "escalate",
+    "enter_plan",
     "assign_number",
     "publish",
     "register_regulation",

@@ -21,6 +21,7 @@ from workflows.deadlines import rules_snapshot, step_name
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.notifications import notify
+from workflows.plan_entry import enter_plan as link_to_plan
 
 if TYPE_CHECKING:
     from workflows.lifecycle import Lifecycle
@@ -112,6 +113,18 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
                 draft_id=draft.id if draft else None,
             )
         return {"step": step, "notified": sorted(recipients), "at": clock.now().isoformat()}
+
+    @services.register("enter_plan")
+    def enter_plan(call: ServiceCall) -> dict[str, Any]:
+        """The registration was approved: the draft joins (or already is) an item of the plan."""
+        answer = call.data.get("target_session")
+        entry = link_to_plan(
+            call.session,
+            _draft(call),
+            SYSTEM.id,
+            target_session=answer if isinstance(answer, str) else None,
+        )
+        return entry.as_data()
 
     @services.register("assign_number")
     def assign_number(call: ServiceCall) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from workflows import search
 from workflows.calendar import vietnam_date
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.plan import PlanItem, PlanStatus, plan_status
+from workflows.plan_entry import may_edit_plan
 
 bp = Blueprint("plan", __name__)
 
@@ -87,6 +88,7 @@ def index() -> Any:
             for row in rows
             if row.draft is not None and can_view_draft(session, actor, row.draft)
         }
+        may_edit = may_edit_plan(session, actor)
     counts = Counter(row.state for row in rows)
     matching = [
         row
@@ -124,4 +126,5 @@ def index() -> Any:
         reason_label=reason_label,
         draft_links=draft_links,
         start_links=start_links,
+        may_edit=may_edit,
     )
