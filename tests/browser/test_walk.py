@@ -158,6 +158,8 @@ def test_a_draft_walks_its_whole_lifecycle_through_the_pages(
         draft = walker.run(draft)
         seconds = time.monotonic() - began
         print(f"\n{label}: {len(walker.steps)} steps in {seconds:.1f} s; timers: {walker.timers}")
+        slowest = sorted(walker.steps, key=lambda s: -s.seconds)[:3]
+        print("slowest steps:", [(s.element_id, s.seconds) for s in slowest])
 
         assert (draft.status, draft.stage) == ("done", "monitoring")
         assert re.fullmatch(case.number, draft.number or ""), draft.number
@@ -167,7 +169,7 @@ def test_a_draft_walks_its_whole_lifecycle_through_the_pages(
         )
         for key, planned in case.plan.items():
             if not isinstance(planned, dict):
-                assert walker._visits[key] >= len(planned), f"{key} was visited too few times"
+                assert walker.visits[key] >= len(planned), f"{key} was visited too few times"
 
         # The registry shows the new regulation to the person who drafted it.
         page = walker.page_for(case.drafter)

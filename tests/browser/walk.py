@@ -69,7 +69,7 @@ class Walker:
     timers: list[str] = field(default_factory=list)  # what the walker let time pass for
     pages: dict[str, Page] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # the plan's keys that met a step
-    _visits: dict[str, int] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
     _shots: int = 0
 
     @property
@@ -185,8 +185,8 @@ class Walker:
         self.used.add(key)
         if isinstance(planned, Mapping):
             return dict(planned)
-        visit = self._visits.get(key, 0)
-        self._visits[key] = visit + 1
+        visit = self.visits.get(key, 0)
+        self.visits[key] = visit + 1
         return dict(planned[min(visit, len(planned) - 1)])
 
     def worker(self, task: TaskInfo) -> str:
@@ -284,6 +284,7 @@ class Walker:
                 self.server.text("Done: %(title)s", title=task.title)
             )
             return
+        self.shot(page, f"{task.element_id}-refused")
         errors = page.locator(".flash-error").all_inner_texts()
         lone = [
             w.name for w in read_form(page) if w.kind == "checkbox" and entered.get(w.name) is False
