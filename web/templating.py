@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask_babel import get_locale
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from web.extensions import lifecycle
@@ -50,10 +50,10 @@ def draft_status_name(code: str | None) -> str:
     """One label per draft status (workflows.drafts.STATUSES), for lists, filters and pages."""
     labels = {
         "active": _("In progress"),
-        "suspended": _("Suspended"),
+        "suspended": pgettext("draft", "Suspended"),
         "done": _("Done"),
         "dropped": _("Dropped"),
-        "cancelled": _("Cancelled"),
+        "cancelled": pgettext("draft", "Cancelled"),
     }
     return labels.get(code or "", code or "—")
 
@@ -84,9 +84,9 @@ def audit_action(action: str) -> str:
         "reroute": _("Re-routed by an administrator"),
         "timer": _("Timer fired"),
         "timer_failed": _("A timer could not be processed"),
-        "cancel": _("Cancelled"),
-        "suspend": _("Suspended"),
-        "resume": _("Resumed"),
+        "cancel": pgettext("audit", "Cancelled"),
+        "suspend": pgettext("audit", "Suspended"),
+        "resume": pgettext("audit", "Resumed"),
         "migrate": _("Moved to another model version"),
     }
     return labels.get(action, action)
