@@ -34,6 +34,7 @@ from .messages import Message
 from .services import ServiceRegistry
 from .specs import UserTaskInfo
 from .timer_events import _parse_cycle, to_instant
+from .translations import translation_problems
 
 RoleCheck = Callable[[str], bool]
 
@@ -227,6 +228,7 @@ def _check_user_task(
     for what, source in (
         ("organisation", info.organisation_expr),
         ("title", info.title_expr),
+        ("title_en", info.title_en_expr),
         ("dueDate", info.due_expr),
     ):
         if source:
@@ -256,6 +258,15 @@ def _check_user_task(
                         "the form schema '%(form)s' is invalid: %(problem)s",
                         form=info.form_name,
                         problem=exc.message,
+                    ),
+                )
+            for problem in translation_problems(info.form_schema):
+                yield Problem(
+                    element,
+                    Message(
+                        "the form schema '%(form)s' is invalid: %(problem)s",
+                        form=info.form_name,
+                        problem=problem,
                     ),
                 )
     in_process = {

@@ -19,9 +19,15 @@ from engine.models import HumanTask
 from web.access import can_view_task
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
-from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, parse_submission
+from web.forms import (
+    DECISION_FIELD,
+    decision_choices,
+    fields_from_schema,
+    localized,
+    parse_submission,
+)
 from web.i18n import localize
-from web.templating import dossier_item_name
+from web.templating import dossier_item_name, locale_code, task_title
 from workflows import comments, dossier
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
@@ -75,6 +81,7 @@ def _page(
     actor = current_actor()
     life = lifecycle()
     engine = life.engine
+    locale = locale_code()
     with life.db.read() as session:
         row = _task_row(session, task_id)
         draft = _draft(session, row)
@@ -99,13 +106,13 @@ def _page(
             current = engine.task_data(task_id, session=session)
             values = {
                 f.name: current[f.name]
-                for f in fields_from_schema(info.form_schema if info else None)
+                for f in fields_from_schema(info.form_schema if info else None, locale)
                 if f.name in current
             }
         history = engine.task_history(row.instance_id, session=session) if draft else []
         returned = _sent_back(engine, row, session) if open_now else None
     schema = info.form_schema if info else None
-    fields = fields_from_schema(schema)
+    fields = fields_from_schema(schema, locale)
     labels = {f.name: f.label for f in fields}
     return render_template(
         "tasks/show.html",
@@ -114,7 +121,9 @@ def _page(
         properties=properties,
         draft=draft,
         fields=fields,
-        decisions=decision_choices(schema),
+        decisions=decision_choices(schema, locale),
+        form_title=localized(schema, "title", locale) if schema else None,
+        form_description=localized(schema, "description", locale) if schema else None,
         values=values,
         errors=[_readable(error, labels) for error in errors or []],
         returned=returned,
@@ -233,7 +242,7 @@ def complete(task_id: str) -> Any:
     except Forbidden as exc:
         flash(localize(exc.message), "error")
         return _page(task_id, form_data=data, status=403)
-    flash(_("Done: %(title)s", title=info.title), "info")
+    flash(_("Done: %(title)s", title=task_title(info)), "info")
     return redirect(url_for("inbox.index"))
 
 
