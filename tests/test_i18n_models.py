@@ -14,6 +14,11 @@ from lxml import etree
 from sqlalchemy import update
 
 from engine import DeploymentError, Engine, TaskQuery
+from tests.support.openapi import (
+    ApiClient,
+    api_fixture,  # noqa: F401
+    open_task,
+)
 from tests.support.web import csrf_token, sign_in, signed_in
 from workflows.autopilot import Autopilot, at_step
 from workflows.directory import Organisation
@@ -137,6 +142,15 @@ def test_the_task_page_speaks_the_readers_language(
     assert "Sở Xây dựng" in page
     for english_text in ("Registration:", "Prepare the proposal", "Need for issuance"):
         assert english_text not in page
+
+
+def test_the_api_gives_both_languages(api: ApiClient, draft: Draft) -> None:
+    task = open_task(api, "cv.sxd", draft.instance_id)  # responses checked against OpenAPI
+    assert task["title"] == f"Đăng ký xây dựng: {TITLE}"
+    assert task["title_en"] == f"Registration: {TITLE}"
+    detail = api.as_user("cv.sxd").get(f"/tasks/{task['id']}").get_json()
+    assert detail["name_en"] == "Prepare the proposal to develop the document"
+    assert detail["documentation_en"].startswith("The lead agency prepares the proposal")
 
 
 def test_choices_and_the_inbox_follow_the_language(
