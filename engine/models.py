@@ -192,6 +192,8 @@ class HumanTask(Base):
     spec_id: Mapped[str] = mapped_column(String(200))
     spec_name: Mapped[str | None] = mapped_column(String(300))
     title: Mapped[str] = mapped_column(String(500))
+    # The title in English where the model has a ``title_en`` expression (pages fall back).
+    title_en: Mapped[str | None] = mapped_column(String(500))
     lane: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(100))
     organisation: Mapped[str | None] = mapped_column(String(100))

@@ -112,6 +112,19 @@ def _evaluate(
         ) from exc
 
 
+def _instance_label(task: Any, index: Any) -> Any:
+    """What tells one multi-instance child from its siblings: its input item, else the index.
+
+    Only used when the model has no title expression; with one, the author names the
+    instance (an index such as "(0)" means nothing to the person doing the work).
+    """
+    item = getattr(getattr(task.parent, "task_spec", None), "input_item", None)
+    name = getattr(item, "bpmn_id", None)
+    if name and name in task.data:
+        return task.data[name]
+    return index
+
+
 def _new_task_row(
     ctx: EngineContext,
     instance: ProcessInstance,
@@ -123,11 +136,14 @@ def _new_task_row(
     element = spec.bpmn_id or spec.name
     data = task.data
     title = spec.bpmn_name or element
+    title_en: str | None = None
     organisation = instance.organisation
     due_at: datetime | None = None
     if info is not None:
         if info.title_expr:
             title = str(_evaluate(ctx, info.title_expr, data, "title", element))
+        if info.title_en_expr:
+            title_en = str(_evaluate(ctx, info.title_en_expr, data, "English title", element))
         if info.organisation_expr:
             value = _evaluate(ctx, info.organisation_expr, data, "organisation", element)
             organisation = str(value) if value not in (None, "") else None
@@ -149,8 +165,8 @@ def _new_task_row(
             **labels,
             **{key: info.properties[key] for key in ctx.label_properties if key in info.properties},
         }
-    if "instance" in task.task_spec.task_info(task):
-        title = f"{title} ({task.task_spec.task_info(task)['instance']})"
+    if (info is None or not info.title_expr) and "instance" in spec.task_info(task):
+        title = f"{title} ({_instance_label(task, spec.task_info(task)['instance'])})"
     return HumanTask(
         id=str(task.id),
         instance_id=instance.id,
@@ -158,6 +174,7 @@ def _new_task_row(
         spec_id=element,
         spec_name=spec.bpmn_name,
         title=title[:500],
+        title_en=title_en[:500] if title_en is not None else None,
         lane=spec.lane,
         role=info.role if info else None,
         organisation=organisation,

@@ -27,6 +27,10 @@ PROP_TITLE = "title"
 PROP_DUE = "dueDate"
 PROP_FORM = "formJsonSchemaFilename"
 PROP_SEPARATE = "separateFrom"
+# The same texts in English, beside the model's own (Vietnamese) ones.
+PROP_NAME_EN = "name_en"
+PROP_DOCUMENTATION_EN = "documentation_en"
+PROP_TITLE_EN = "title_en"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class UserTaskInfo:
     form_schema: dict[str, Any] | None
     separate_from: tuple[str, ...]
     properties: dict[str, str] = field(default_factory=dict)
+    name_en: str | None = None
+    documentation_en: str | None = None
+    title_en_expr: str | None = None
 
 
 @dataclass
@@ -85,7 +92,11 @@ def describe_user_tasks(
     lanes: dict[str, dict[str, LaneInfo]],
     resources: dict[str, Any],
 ) -> dict[tuple[str, str], UserTaskInfo]:
-    """Resolve role, organisation, title, due date and form of every user task."""
+    """Resolve role, organisation, title, due date and form of every user task.
+
+    ``name_en``/``documentation_en``/``title_en`` properties carry the English beside the
+    element's name, documentation and title expression (None where the model has none).
+    """
     result: dict[tuple[str, str], UserTaskInfo] = {}
     for process_id, spec in process_specs.items():
         process_lanes = lanes.get(process_id, {})
@@ -114,6 +125,9 @@ def describe_user_tasks(
                 form_schema=resources.get(form_name) if form_name else None,
                 separate_from=separate,
                 properties=props,
+                name_en=props.get(PROP_NAME_EN) or None,
+                documentation_en=props.get(PROP_DOCUMENTATION_EN) or None,
+                title_en_expr=props.get(PROP_TITLE_EN) or None,
             )
     return result
 

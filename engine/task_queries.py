@@ -40,6 +40,7 @@ class TaskInfo:
     completed_at: datetime | None
     completed_by: str | None
     labels: dict[str, Any] = field(default_factory=dict)
+    title_en: str | None = None  # None: the model gives no English title
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskInfo:
@@ -62,6 +63,7 @@ class TaskInfo:
             completed_at=row.completed_at,
             completed_by=row.completed_by,
             labels=dict(row.labels or {}),
+            title_en=row.title_en,
         )
 
     def is_overdue(self, now: datetime | None = None) -> bool:

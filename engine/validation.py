@@ -35,6 +35,7 @@ from .messages import Message
 from .services import ServiceRegistry
 from .specs import UserTaskInfo
 from .timer_events import _parse_cycle, to_instant
+from .translations import translation_problems
 
 RoleCheck = Callable[[str], bool]
 
@@ -228,6 +229,7 @@ def _check_user_task(
     for what, source in (
         ("organisation", info.organisation_expr),
         ("title", info.title_expr),
+        ("title_en", info.title_en_expr),
         ("dueDate", info.due_expr),
     ):
         if source:
@@ -262,6 +264,7 @@ def _check_user_task(
             for problem in [
                 *form_extensions.deploy_problems(info.form_schema, evaluator),
                 *form_extensions.vacuous_conditions(info.form_schema),
+                *translation_problems(info.form_schema),
             ]:
                 yield Problem(
                     element,

@@ -51,7 +51,7 @@ def test_inbox_lists_the_task_and_the_page_shows_the_step(
     page = client.get(f"/tasks/{task.id}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Lập đề nghị xây dựng văn bản" in text  # the step's name from the model
+    assert "Prepare the proposal to develop the document" in text  # the step's English name
     assert 'name="necessity"' in text and 'name="main_content"' in text  # from its JSON Schema
     assert "working days left" in text
     assert "Luật 64/2025/QH15" in text  # the legal basis property

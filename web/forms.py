@@ -45,9 +45,27 @@ class FormField:
     dynamic_choices: bool = False
 
 
-def _choices(prop: dict[str, Any]) -> tuple[Choice, ...]:
+def localized(node: dict[str, Any], key: str, locale: str = "vi") -> Any:
+    """``node[key]`` in the reader's language: the model's ``x-<key>-en`` on English pages.
+
+    The Vietnamese text is the schema's own keyword (the legal original); a missing or empty
+    translation falls back to it, so a half-translated model still shows every label.
+    """
+    if locale != "vi":
+        translated = node.get(f"x-{key.removeprefix('x-')}-{locale}")
+        if translated:
+            return translated
+    return node.get(key)
+
+
+def _choices(prop: dict[str, Any], locale: str = "vi") -> tuple[Choice, ...]:
     if "enum" in prop:
-        names = prop.get("x-enumTitles") or prop.get("x-enumNames") or prop.get("enumNames") or []
+        names = (
+            localized(prop, "x-enumTitles", locale)
+            or prop.get("x-enumNames")
+            or prop.get("enumNames")
+            or []
+        )
         return tuple(
             Choice(str(value), str(names[i]) if i < len(names) else str(value))
             for i, value in enumerate(prop["enum"])
@@ -58,8 +76,12 @@ def _choices(prop: dict[str, Any]) -> tuple[Choice, ...]:
     return ()
 
 
-def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
-    """Input fields for a schema's top-level properties (decision buttons excluded)."""
+def fields_from_schema(schema: dict[str, Any] | None, locale: str = "vi") -> list[FormField]:
+    """Input fields for a schema's top-level properties (decision buttons excluded).
+
+    Labels, descriptions and choice titles are in ``locale`` ("vi" or "en"), Vietnamese
+    where the model has no translation.
+    """
     if not schema:
         return []
     required = set(schema.get("required") or [])
@@ -68,7 +90,7 @@ def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
         if name == DECISION_FIELD or not isinstance(prop, dict):
             continue
         kind_of = prop.get("type")
-        choices = _choices(prop)
+        choices = _choices(prop, locale)
         dynamic = isinstance(prop.get("x-choices"), str)
         if choices or dynamic:
             kind = "select"
@@ -81,7 +103,7 @@ def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
             kind = "number"
         elif kind_of == "array":
             kind = "list"
-            choices = _choices(prop.get("items") or {})
+            choices = _choices(prop.get("items") or {}, locale)
         elif prop.get("format") == "date":
             kind = "date"
         elif (prop.get("maxLength") or 0) > 200 or prop.get("x-widget") == "textarea":
@@ -91,10 +113,10 @@ def fields_from_schema(schema: dict[str, Any] | None) -> list[FormField]:
         result.append(
             FormField(
                 name=name,
-                label=str(prop.get("title") or name),
+                label=str(localized(prop, "title", locale) or name),
                 kind=kind,
                 required=name in required,
-                description=prop.get("description"),
+                description=localized(prop, "description", locale),
                 choices=choices,
                 minimum=prop.get("minimum"),
                 maximum=prop.get("maximum"),
@@ -116,10 +138,10 @@ def with_choices(fields: list[FormField], choices: dict[str, list[Choice]]) -> l
     ]
 
 
-def decision_choices(schema: dict[str, Any] | None) -> tuple[Choice, ...]:
+def decision_choices(schema: dict[str, Any] | None, locale: str = "vi") -> tuple[Choice, ...]:
     """The values of the schema's ``decision`` property (rendered as submit buttons)."""
     prop = ((schema or {}).get("properties") or {}).get(DECISION_FIELD)
-    return _choices(prop) if isinstance(prop, dict) else ()
+    return _choices(prop, locale) if isinstance(prop, dict) else ()
 
 
 def parse_submission(schema: dict[str, Any] | None, form: MultiDict[str, str]) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from engine import Engine
 from engine.core import WaitingTimer
 from engine.task_forms import Submission
-from web.forms import DECISION_FIELD, decision_choices, fields_from_schema
+from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, localized
 from web.i18n import format_date
-from web.templating import org_name
+from web.templating import locale_code, org_name, task_title
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def _display(value: Any, kind: str, choices: dict[str, str], picker: str | None)
 def answers(data: dict[str, Any], schema: dict[str, Any] | None) -> list[tuple[str, str]]:
     """(label, value) pairs in the order of the form; fields the step has not got are left out."""
     result: list[tuple[str, str]] = []
-    decision = {c.value: c.label for c in decision_choices(schema)}
+    locale = locale_code()
+    decision = {c.value: c.label for c in decision_choices(schema, locale)}
     if DECISION_FIELD in data:
         result.append(
             (_("Decision"), decision.get(str(data[DECISION_FIELD]), str(data[DECISION_FIELD])))
         )
-    for field in fields_from_schema(schema):
+    for field in fields_from_schema(schema, locale):
         if field.name not in data:
             continue
         choices = {c.value: c.label for c in field.choices}
@@ -75,10 +76,10 @@ def records(submissions: list[Submission]) -> list[Record]:
         Record(
             task_id=s.task.id,
             element_id=s.task.element_id,
-            title=s.task.title,
+            title=task_title(s.task),
             who=s.task.completed_by,
             at=s.at,
-            form_title=(s.schema or {}).get("title"),
+            form_title=localized(s.schema, "title", locale_code()) if s.schema else None,
             answers=answers(s.data, s.schema),
         )
         for s in submissions

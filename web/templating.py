@@ -1,6 +1,10 @@
-"""Helpers templates call: display names for roles, stages, types and organisations, nav."""
+"""Helpers templates call: display names for roles, stages, types and organisations, task
+titles and step texts in the reader's language, nav."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, pgettext
@@ -64,9 +68,45 @@ def org_name(code: str | None) -> str:
     names = g.get("_org_names")
     if names is None:
         with lifecycle().db.read() as session:
-            names = organisation_names(session)
+            names = organisation_names(session, "vi" if _vi() else "en")
         g._org_names = names
     return names.get(code, code)
+
+
+def task_title(task: Any) -> str:
+    """A task's title in the reader's language: ``title_en`` on English pages when the model
+    gave one (a human-task row, a :class:`~engine.task_queries.TaskInfo` or a dict)."""
+    if isinstance(task, Mapping):
+        title, title_en = task.get("title"), task.get("title_en")
+    else:
+        title, title_en = getattr(task, "title", None), getattr(task, "title_en", None)
+    if title_en and not _vi():
+        return str(title_en)
+    return str(title or "")
+
+
+def step_name(info: Any, fallback: str | None = None) -> str | None:
+    """A user task's step name in the reader's language (its English ``name_en`` property on
+    English pages, else the model's name)."""
+    if info is None:
+        return fallback
+    if not _vi() and getattr(info, "name_en", None):
+        return str(info.name_en)
+    return getattr(info, "name", None) or fallback
+
+
+def step_documentation(info: Any) -> str | None:
+    """A user task's documentation in the reader's language (Vietnamese fallback)."""
+    if info is None:
+        return None
+    if not _vi() and getattr(info, "documentation_en", None):
+        return str(info.documentation_en)
+    return getattr(info, "documentation", None)
+
+
+def locale_code() -> str:
+    """The language model texts (form labels, step names) are shown in: "vi" or "en"."""
+    return "vi" if _vi() else "en"
 
 
 def dossier_item_name(code: str) -> str:
@@ -126,6 +166,9 @@ def init_app(app: Flask) -> None:
         document_type_name=document_type_name,
         draft_status_name=draft_status_name,
         org_name=org_name,
+        task_title=task_title,
+        step_name=step_name,
+        step_documentation=step_documentation,
         dossier_item_name=dossier_item_name,
         nav_links=nav_links,
         audit_action=audit_action,

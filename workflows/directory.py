@@ -103,5 +103,10 @@ class DomainDirectory:
             return actor_of(session, user)
 
 
-def organisation_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Organisation.code, Organisation.name_vi)).all())
+def organisation_names(session: Session, language: str = "vi") -> dict[str, str]:
+    """code -> name in ``language`` ("vi", else English; the Vietnamese name when the
+    organisation has no English one)."""
+    if language == "vi":
+        return dict(session.execute(select(Organisation.code, Organisation.name_vi)).all())
+    rows = session.execute(select(Organisation.code, Organisation.name_vi, Organisation.name_en))
+    return {code: name_en or name_vi for code, name_vi, name_en in rows}

@@ -2,8 +2,9 @@
 
 :class:`Lifecycle` builds an :class:`~engine.Engine` with the domain's directory of users,
 its authorization policy, the deadline functions over the live working-day calendar, the
-service operations, the stage tracker and the dossier checks; and it starts drafts (and the
-follow-ups monitoring finds) with the process variables the models expect.
+organisation-name functions over the live organisation table, the service operations, the
+stage tracker and the dossier checks; and it starts drafts (and the follow-ups monitoring
+finds) with the process variables the models expect.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft, next_code, track_stage
+from workflows.organisation_names import OrganisationNameProvider, organisation_name_functions
 from workflows.organisations import resolve
 from workflows.registry import Regulation
 from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES
@@ -92,11 +94,15 @@ class Lifecycle:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.calendar = CalendarProvider(db)
+        self.organisation_names = OrganisationNameProvider(db)
         services = ServiceRegistry()
         self.engine = Engine(
             db,
             services=services,
-            functions=deadline_functions(self.calendar),
+            functions={
+                **deadline_functions(self.calendar),
+                **organisation_name_functions(self.organisation_names),
+            },
             directory=DomainDirectory(db),
             authorizer=DomainAuthorizer(),
             role_known=LANE_ROLES.__contains__,

@@ -172,6 +172,9 @@ TASK_PROPERTIES: dict[str, Schema] = {
     "element_id": {"type": "string", "description": "The BPMN id of the user task."},
     "name": nullable(STRING),
     "title": STRING,
+    "title_en": nullable(
+        {"type": "string", "description": "The title in English, where the model gives one."}
+    ),
     "lane": nullable(STRING),
     "role": nullable(STRING),
     "organisation": nullable(STRING),
@@ -194,6 +197,8 @@ TASK_DETAIL = record(
     {
         **TASK_PROPERTIES,
         "documentation": nullable(STRING),
+        "name_en": nullable(STRING),
+        "documentation_en": nullable(STRING),
         "form": nullable({"type": "object", "description": "JSON Schema of the step's form."}),
         "required_documents": {
             "type": "array",

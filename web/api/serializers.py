@@ -69,6 +69,7 @@ def task(info: TaskInfo) -> dict[str, Any]:
         "element_id": info.element_id,
         "name": info.name,
         "title": info.title,
+        "title_en": info.title_en,
         "lane": info.lane,
         "role": info.role,
         "organisation": info.organisation,
@@ -91,6 +92,8 @@ def task_detail(info: TaskInfo, step: UserTaskInfo | None) -> dict[str, Any]:
     return {
         **task(info),
         "documentation": step.documentation if step else None,
+        "name_en": step.name_en if step else None,
+        "documentation_en": step.documentation_en if step else None,
         "form": step.form_schema if step else None,
         "required_documents": [code.strip() for code in required if code.strip()],
     }

@@ -167,6 +167,7 @@ def organisation(code: str) -> Any:
             record(session, "organisation", "edit", code=code, **fields)
     except FormError as exc:
         return _organisation_page(code, str(exc))
+    lifecycle().organisation_names.refresh()  # titles of steps created from now on
     flash(_("Organisation %(code)s saved.", code=code), "info")
     return redirect(url_for("admin.organisation", code=code))
 

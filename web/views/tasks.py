@@ -25,11 +25,12 @@ from web.forms import (
     DECISION_FIELD,
     decision_choices,
     fields_from_schema,
+    localized,
     parse_submission,
     with_choices,
 )
 from web.i18n import localize
-from web.templating import dossier_item_name, wants_rows_only
+from web.templating import dossier_item_name, locale_code, task_title, wants_rows_only
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User
@@ -83,6 +84,7 @@ def _page(
     actor = current_actor()
     life = lifecycle()
     engine = life.engine
+    locale = locale_code()
     with life.db.read() as session:
         row = _task_row(session, task_id)
         draft = _draft(session, row)
@@ -121,7 +123,7 @@ def _page(
             else None
         )
     schema = info.form_schema if info else None
-    fields = with_choices(fields_from_schema(schema), picked)
+    fields = with_choices(fields_from_schema(schema, locale), picked)
     labels = {f.name: f.label for f in fields}
     readable = [_readable(error, labels) for error in errors or []]
     field_errors: dict[str, list[str]] = {}
@@ -135,7 +137,9 @@ def _page(
         properties=properties,
         draft=draft,
         fields=fields,
-        decisions=decision_choices(schema),
+        decisions=decision_choices(schema, locale),
+        form_title=localized(schema, "title", locale) if schema else None,
+        form_description=localized(schema, "description", locale) if schema else None,
         values=values,
         errors=readable,
         field_errors=field_errors,
@@ -270,7 +274,7 @@ def complete(task_id: str) -> Any:
         # would go next): say why on the page, keeping what the user entered.
         flash(localize(exc.message), "error")
         return _page(task_id, form_data=data, status=409 if isinstance(exc, Conflict) else 422)
-    flash(_("Done: %(title)s", title=info.title), "info")
+    flash(_("Done: %(title)s", title=task_title(info)), "info")
     return redirect(url_for("inbox.index"))
 
 
