@@ -171,6 +171,8 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/notifications/999999/read", WRITE, page(404),
         note="nobody has a notification with this id: marking it read is 404 for everyone"),
     Row("POST", "/profile", WRITE, page(200), {"action": "token", "name": "authz"}),
+    Row("POST", "/profile/tokens/999999/revoke", WRITE, page(404),
+        note="nobody owns a token with this id: revoking it is 404 for everyone"),
     # Lists every signed-in user reads ------------------------------------------------------
     Row("GET", "/inbox?tab=offered", READ, page(200), hides=OFFERED_TASKS),
     Row("GET", "/drafts?q={consult_code}", READ, page(200),
@@ -291,6 +293,9 @@ MATRIX: tuple[Row, ...] = (
     # API: the description is public --------------------------------------------------------
     Row("GET", "/api/v1/openapi.json", READ, api(200, anonymous=200)),
     # API: models are public law to read; deploying is for process owners -------------------
+    Row("GET", "/api/v1/tokens", READ, api(200)),
+    Row("DELETE", "/api/v1/tokens/999999", WRITE, api(404),
+        note="nobody owns a token with this id: revoking it is 404 for everyone"),
     Row("GET", "/api/v1/definitions", READ, api(200)),
     Row("GET", "/api/v1/definitions/{definition}", READ, api(200)),
     Row("POST", "/api/v1/definitions", WRITE, api(403, each(EDITORS, 200)),
@@ -493,6 +498,8 @@ def request(env: Env, row: Row, role: str) -> TestResponse:
         caller = env.api.anonymous() if username is None else env.api.as_user(username)
         if row.method == "GET":
             return caller.get(url)
+        if row.method == "DELETE":
+            return caller.delete(url)
         if PDF in (row.body or {}).values():
             return caller.post(url, data=_form(row, values), content_type="multipart/form-data")
         return caller.post(url, json=_json(row, values))

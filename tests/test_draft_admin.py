@@ -67,7 +67,7 @@ def test_page_suspends_resumes_and_cancels(
     shown = admin.get(page).get_data(as_text=True)
     assert "The draft is suspended." in shown and 'id="suspended-notice"' in shown
     assert 'data-action="resume"' in shown and 'data-action="suspend"' not in shown
-    assert "suspend — Chờ luật sửa đổi" in shown  # the audit table shows the reason
+    assert "Suspended — Chờ luật sửa đổi" in shown  # the audit table shows the reason
 
     assert post_form(admin, f"{page}/resume", {"reason": ""}, token_from=page).status_code == 302
     assert _draft(lifecycle, draft["id"]).status == "active"

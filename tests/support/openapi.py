@@ -253,6 +253,9 @@ class ApiClient:
     def post(self, path: str, **kwargs: Any) -> TestResponse:
         return self.request("POST", path, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.request("DELETE", path, **kwargs)
+
 
 def _query_names(query_string: Any) -> dict[str, list[str]]:
     if isinstance(query_string, dict):
