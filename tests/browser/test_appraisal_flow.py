@@ -73,16 +73,21 @@ def dossier_versions(lifecycle: Lifecycle, draft: Draft, item: str) -> int:
 
 
 # What a user does -----------------------------------------------------------------------------
-def open_from_inbox(page: Page, server: LiveServer, task: TaskInfo, draft: Draft) -> None:
-    """From the inbox's "offered" tab, find the task's row and open it in one click."""
+def open_from_inbox(
+    page: Page, server: LiveServer, task: TaskInfo, draft: Draft, tab: str = "offered"
+) -> None:
+    """From the inbox's tab ("offered", or "mine" for work that came back to its author), find
+    the task's row and open it in one click."""
     page.goto("/inbox")
-    offered = page.locator("a.tab[data-tab=offered]")
-    expect(offered).to_contain_text(server.text("Unclaimed for my roles"))
-    offered.click()
-    expect(page).to_have_url(re.compile(r"tab=offered"))
+    tab_link = page.locator(f"a.tab[data-tab={tab}]")
+    label = "Unclaimed for my roles" if tab == "offered" else "My tasks"
+    expect(tab_link).to_contain_text(server.text(label))
+    tab_link.click()
+    expect(page).to_have_url(re.compile(rf"tab={tab}"))
     row = page.locator(f"tr[data-task-id='{task.id}']")
     expect(row).to_contain_text(draft.code)
-    expect(row).to_contain_text(server.text("unclaimed"))
+    if tab == "offered":
+        expect(row).to_contain_text(server.text("unclaimed"))
     link = row.locator("a.task-link")
     expect(link).to_have_text(task.title)
     link.click()
@@ -106,7 +111,7 @@ def upload(page: Page, server: LiveServer, item: str, path: Path) -> None:
     form.locator("select#item").select_option(item)
     form.locator("input#file").set_input_files(str(path))
     form.locator("button[data-action=upload]").click()
-    expect(page.locator(".flash-info")).to_contain_text(item_name(item))
+    expect(page.locator("#dossier .flash-info")).to_contain_text(item_name(item))
     expect(page.locator(f"li[data-item={item}] .badge-ok")).to_be_visible()
 
 
@@ -201,9 +206,10 @@ def test_dossier_sent_returned_fixed_accepted_and_appraised(
     assert data["missing_items"] == ["du_thao"] and data["appraisal_returns"] == 1
 
     # (c) The drafter finds the returned dossier, adds a new version and sends it again. ----
+    # The returned dossier goes straight back to the drafter who sent it, not to the group.
+    assert (resubmit.state, resubmit.assignee) == ("claimed", "cv.sxd")
     drafts_before = dossier_versions(life, draft, "du_thao")
-    open_from_inbox(drafter, live_server, resubmit, draft)
-    claim(drafter, live_server, "cv.sxd")
+    open_from_inbox(drafter, live_server, resubmit, draft, tab="mine")
     # The drafter is told why it came back and what is missing, on the step itself.
     expect(drafter.locator("#form .returned")).to_contain_text(RETURN_REASON)
     expect(drafter.locator('#form .returned [data-item="du_thao"]')).to_have_count(1)
@@ -218,8 +224,8 @@ def test_dossier_sent_returned_fixed_accepted_and_appraised(
     assert second_check.id != check.id
 
     # (d) The appraiser accepts the dossier, then writes and signs off the appraisal report. -
-    open_from_inbox(appraiser, live_server, second_check, draft)
-    claim(appraiser, live_server, "tdv.stp")
+    assert second_check.assignee == "tdv.stp"  # the appraiser who returned it checks it again
+    open_from_inbox(appraiser, live_server, second_check, draft, tab="mine")
     decide(appraiser, "accept")
     expect(appraiser).to_have_url(re.compile(r"/inbox$"))
     confirm_accept = live_server.text("Submit the decision “%(d)s”?", d="Tiếp nhận")

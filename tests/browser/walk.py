@@ -261,7 +261,7 @@ class Walker:
             form.locator("select#item").select_option(code)
             form.locator("input#file").set_input_files(str(path))
             form.locator("button[data-action=upload]").click()
-            expect(page.locator(".flash-info")).to_be_visible()
+            expect(page.locator("#dossier .flash-info")).to_be_visible()
             if page.locator(f"ul.required-items li[data-item={code}]").count():
                 expect(page.locator(f"li[data-item={code}] .badge-ok")).to_be_visible()
 
