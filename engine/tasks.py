@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
+import re2
+from referencing.exceptions import Unresolvable
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, form_extensions, persistence
+from . import audit, clock, form_extensions, form_schemas, persistence
 from .authorization import Actor, TaskFacts
 from .context import CompletionRequest, EngineContext
 from .errors import Conflict, Forbidden, InvalidData, NotFound
@@ -324,8 +326,20 @@ class TaskService:
                     for name in unknown
                 ],
             )
-        validator = jsonschema.Draft202012Validator(schema)
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        try:
+            errors = sorted(
+                form_schemas.validator(schema).iter_errors(data),
+                key=lambda e: list(e.absolute_path),
+            )
+        except (Unresolvable, re2.error) as exc:  # a model deployed before the checks
+            raise InvalidData(
+                Message(
+                    "the form of this step cannot be checked (%(problem)s); ask the process "
+                    "owner to correct the model",
+                    problem=str(exc)[:200],
+                ),
+                task_id=row.id,
+            ) from exc
         if errors:
             # jsonschema reports each missing property of one "required" on its own: once each.
             unique = {(d["field"], d["message"]): d for e in errors for d in _form_error_details(e)}

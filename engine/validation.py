@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
-from . import form_extensions
+from . import form_extensions, form_schemas
 from .errors import ExpressionError
 from .expressions import SafeEvaluator
 from .messages import Message
@@ -264,6 +264,7 @@ def _check_user_task(
             for problem in [
                 *form_extensions.deploy_problems(info.form_schema, evaluator),
                 *form_extensions.vacuous_conditions(info.form_schema),
+                *form_schemas.deploy_problems(info.form_schema),
                 *translation_problems(info.form_schema),
             ]:
                 yield Problem(

@@ -135,3 +135,39 @@ def test_unknown_and_malformed_ids_are_404(api: ApiClient) -> None:
     reader = api.as_user("admin")
     assert reader.get("/drafts/424242").status_code == 404
     assert reader.get("/drafts/abc").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        # A commune document for another commune than its lead agency's (or for none).
+        ({"document_type": "qd_ubnd_xa", "lead_agency": "XA_A_VP", "commune": "TT"}, "XA_A"),
+        ({"document_type": "qd_ubnd_xa", "lead_agency": "SXD"}, "SXD"),
+        # A commune office leading a provincial document.
+        ({"document_type": "qd_ubnd_tinh", "lead_agency": "XA_A_VP"}, "XA_A_VP"),
+        # A province's department consulted on a commune's draft, and the other way round.
+        (
+            {
+                "document_type": "qd_ubnd_xa",
+                "lead_agency": "XA_A_VP",
+                "consulted_agencies": ["STC"],
+            },
+            "STC",
+        ),
+        (
+            {
+                "document_type": "qd_ubnd_tinh",
+                "lead_agency": "SXD",
+                "consulted_agencies": ["XA_A_TP"],
+            },
+            "XA_A_TP",
+        ),
+    ],
+)
+def test_every_organisation_in_a_new_draft_is_checked_against_its_level(
+    api: ApiClient, body: dict[str, Any], named: str
+) -> None:
+    """The commune is derived from the lead agency, never trusted from the request."""
+    response = api.as_user("admin").post("/drafts", json={"title": "Quy định phí chợ xã", **body})
+    assert response.status_code == 422, response.get_json()
+    assert named in response.get_json()["message"]

@@ -39,7 +39,7 @@ from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft, next_code, track_stage
 from workflows.organisation_names import OrganisationNameProvider, organisation_name_functions
-from workflows.organisations import resolve
+from workflows.organisations import commune_of, resolve
 from workflows.registry import Regulation
 from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES
 from workflows.services import FOLLOW_UP_TITLE, monitoring_variables, register_services
@@ -165,7 +165,8 @@ class Lifecycle:
                     agency=lead_agency,
                 )
             )
-        orgs = resolve(session, document_type, commune if document_type in COMMUNE_TYPES else None)
+        commune = self._draft_level(session, document_type, lead_agency, commune)
+        orgs = resolve(session, document_type, commune)
         today = vietnam_date(clock.now())
         consulted = [
             c
@@ -175,13 +176,21 @@ class Lifecycle:
         for code in consulted:
             if session.get(Organisation, code) is None:
                 raise InvalidData(Message("no organisation '%(code)s' to consult", code=code))
+            if commune_of(session, code) != commune:
+                raise InvalidData(
+                    Message(
+                        "'%(code)s' is not an organisation of the draft's level and cannot be "
+                        "consulted on it",
+                        code=code,
+                    )
+                )
         draft = Draft(
             code=next_code(session, today.year),
             title=title,
             document_type=document_type,
             issuing_body=orgs.issuing_body,
             lead_agency=lead_agency,
-            commune=commune if document_type in COMMUNE_TYPES else None,
+            commune=commune,
             plan_year=plan_year or today.year,
             target_session=target_session,
             target_date=target_date,
@@ -227,6 +236,41 @@ class Lifecycle:
         )
         draft.instance_id = instance.id
         return draft
+
+    @staticmethod
+    def _draft_level(
+        session: Session, document_type: str, lead_agency: str, commune: str | None
+    ) -> str | None:
+        """The commune of a commune document, derived from its lead agency (never trusted from
+        the request); None for a provincial one, which a commune's body cannot lead."""
+        lead_commune = commune_of(session, lead_agency)
+        if document_type not in COMMUNE_TYPES:
+            if lead_commune is not None:
+                raise InvalidData(
+                    Message(
+                        "%(agency)s belongs to a commune: it cannot lead a provincial document",
+                        agency=lead_agency,
+                    )
+                )
+            return None
+        if lead_commune is None:
+            raise InvalidData(
+                Message(
+                    "a commune document is led by an organisation of that commune, not by "
+                    "%(agency)s",
+                    agency=lead_agency,
+                )
+            )
+        if commune and commune != lead_commune:
+            raise InvalidData(
+                Message(
+                    "%(agency)s belongs to %(commune)s, not to %(asked)s",
+                    agency=lead_agency,
+                    commune=lead_commune,
+                    asked=commune,
+                )
+            )
+        return lead_commune
 
     def start_follow_up(self, session: Session, original: Regulation, kind: str) -> Draft:
         """A new draft amending/replacing/suspending/repealing ``original``."""

@@ -147,6 +147,18 @@ def resolve_from(
     )
 
 
+def commune_of(session: Session, code: str | None) -> str | None:
+    """The commune an organisation belongs to (walking up the tree), None for the province's."""
+    seen: set[str] = set()
+    current = session.get(Organisation, code) if code else None
+    while current is not None and current.code not in seen:
+        if current.kind == "commune":
+            return current.code
+        seen.add(current.code)
+        current = session.get(Organisation, current.parent_code) if current.parent_code else None
+    return None
+
+
 def resolve(session: Session, document_type: str, commune: str | None) -> ProcessOrganisations:
     """:func:`resolve_from` over the active organisations in the database."""
     rows = session.execute(select(Organisation).where(Organisation.active)).scalars()
