@@ -113,7 +113,6 @@ def _page(
         returned = _sent_back(engine, row, session) if open_now else None
         earlier = step_records.records(engine.submissions(row.instance_id, session=session))
         picked = pickers.choices(session, state.choices if state else {}, info)
-        waiting = step_records.waiting_timers(engine, row.instance_id, session)
         reroute = pickers.reroute_options(session) if open_now and actor.is_admin else None
         instance = session.get(ProcessInstance, row.instance_id)
         suspended = open_now and instance is not None and instance.status == "suspended"
@@ -144,7 +143,6 @@ def _page(
         errors=readable,
         field_errors=field_errors,
         earlier=[record for record in earlier if record.task_id != row.id],
-        waiting=waiting,
         reroute=reroute,
         returned=returned,
         required=required,
