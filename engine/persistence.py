@@ -215,12 +215,17 @@ def sync_human_tasks(
     ready_ids = {str(task.id) for task in ready}
     created: list[HumanTask] = []
     row_labels = dict(instance.labels or {})
+    completed_specs: set[int] | None = None  # ids of specs the workflow has completed
     for task in ready:
         if str(task.id) in existing:
             continue
+        if completed_specs is None:
+            completed_specs = runtime.completed_spec_ids()
         info = runtime.loaded.task_info(task.task_spec)
         row = _new_task_row(ctx, instance, task, info, row_labels)
-        task_routing.route(ctx, session, row, info)
+        task_routing.route(
+            ctx, session, row, info, done_before=id(task.task_spec) in completed_specs
+        )
         session.add(row)
         created.append(row)
     for task_id, row in existing.items():

@@ -122,6 +122,11 @@ class ProcessRuntime:
             ]
         return list(self._ready)
 
+    def completed_spec_ids(self) -> set[int]:
+        """Identities of the task specs this workflow has completed at least once (a step
+        reached again is rework); read from the task tree, no database involved."""
+        return {id(task.task_spec) for task in self.workflow.get_tasks(state=TaskState.COMPLETED)}
+
     def find_task(self, task_id: str) -> Task:
         try:
             task = self.workflow.get_task_from_id(UUID(task_id))

@@ -20,8 +20,19 @@ from .models import HumanTask
 from .specs import UserTaskInfo
 
 
-def route(ctx: EngineContext, session: Session, row: HumanTask, info: UserTaskInfo | None) -> None:
-    """Check the new task's organisation and give rework to its earlier author."""
+def route(
+    ctx: EngineContext,
+    session: Session,
+    row: HumanTask,
+    info: UserTaskInfo | None,
+    *,
+    done_before: bool = True,
+) -> None:
+    """Check the new task's organisation and give rework to its earlier author.
+
+    ``done_before``: whether the workflow has completed this step before (known in memory);
+    when it has not, there is no earlier author to look up.
+    """
     known = ctx.organisation_known
     if row.organisation and known is not None and not known(session, row.organisation):
         raise ProcessError(
@@ -33,7 +44,7 @@ def route(ctx: EngineContext, session: Session, row: HumanTask, info: UserTaskIn
             ),
             element_id=row.spec_id,
         )
-    author = _earlier_author(session, row)
+    author = _earlier_author(session, row) if done_before else None
     if author is None:
         return
     actor = ctx.directory.get(author)
