@@ -14,6 +14,7 @@ from lxml import etree
 from sqlalchemy import update
 
 from engine import DeploymentError, Engine, TaskQuery
+from tests.support.drafts import start_draft
 from tests.support.openapi import (
     ApiClient,
     api_fixture,  # noqa: F401
@@ -91,19 +92,7 @@ def draft(lifecycle: Lifecycle) -> Draft:
                 update(Organisation).where(Organisation.code == code).values(name_en=name)
             )
     lifecycle.organisation_names.refresh()
-    lifecycle.deploy_models("owner")
-    with lifecycle.db.write() as session:
-        made = lifecycle.start_draft(
-            session,
-            lifecycle.engine.actor("cv.sxd"),
-            title=TITLE,
-            document_type="qd_ubnd_tinh",
-            lead_agency="SXD",
-            consulted_agencies=("STC", "SNV"),
-        )
-        session.flush()
-        session.expunge(made)
-        return made
+    return start_draft(lifecycle, title=TITLE, consulted=("STC", "SNV"))
 
 
 def _vietnamese(app: Flask, username: str) -> FlaskClient:

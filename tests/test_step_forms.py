@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from engine import DeploymentError, TaskQuery
 from engine.task_queries import TaskInfo
+from tests.support.drafts import start_draft
 from tests.support.web import csrf_token, signed_in
 from workflows.autopilot import Autopilot, at_step
 from workflows.directory import Organisation
@@ -42,19 +43,7 @@ def _clock_restored() -> Any:
 def start(
     lifecycle: Lifecycle, document_type: str = "qd_ubnd_tinh", *, deploy: bool = True
 ) -> Draft:
-    if deploy:
-        lifecycle.deploy_models("owner")
-    with lifecycle.db.write() as session:
-        made = lifecycle.start_draft(
-            session,
-            lifecycle.engine.actor("cv.sxd"),
-            title="Quy định quản lý vật liệu xây dựng",
-            document_type=document_type,
-            lead_agency="SXD",
-            consulted_agencies=("STC",),
-        )
-        session.flush()
-        return made
+    return start_draft(lifecycle, document_type=document_type, consulted=("STC",), deploy=deploy)
 
 
 def walk(

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from engine import TaskQuery
 from tests.browser.live import LiveServer, sign_in
+from tests.support.drafts import start_draft
 from workflows.autopilot import Autopilot, at_step, sample_pdf
 from workflows.lifecycle import Lifecycle
 
@@ -25,17 +26,7 @@ SUMMARY = "Dự thảo quy định về quản lý vật liệu xây dựng, g�
 
 
 def _drafting_task(lifecycle: Lifecycle) -> tuple[str, int]:
-    lifecycle.deploy_models("owner")
-    with lifecycle.db.write() as session:
-        draft = lifecycle.start_draft(
-            session,
-            lifecycle.engine.actor("cv.sxd"),
-            title="Quy định quản lý vật liệu xây dựng",
-            document_type="qd_ubnd_tinh",
-            lead_agency="SXD",
-        )
-        session.flush()
-    draft = Autopilot(lifecycle).run(draft, until=at_step("_drf_draft"))
+    draft = Autopilot(lifecycle).run(start_draft(lifecycle), until=at_step("_drf_draft"))
     tasks = lifecycle.engine.tasks(
         TaskQuery(instance_id=draft.instance_id, states=("open", "claimed"))
     )
