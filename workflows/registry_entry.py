@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import Message, audit
 from workflows import registry as reg
-from workflows.directory import Organisation
+from workflows.directory import Organisation, active_organisations
 from workflows.drafts import DOCUMENT_TYPES
 
 #: The kind of organisation that issues each document type.
@@ -79,10 +79,7 @@ class Organisations:
 
     @classmethod
     def load(cls, session: Session) -> Organisations:
-        rows = session.execute(
-            select(Organisation).where(Organisation.active).order_by(Organisation.name_vi)
-        ).scalars()
-        return cls(list(rows))
+        return cls(active_organisations(session))
 
     def find(self, text: str) -> Organisation | None:
         return self.by_code.get(text) or self.by_name.get(text.casefold())

@@ -36,7 +36,7 @@ from web.extensions import lifecycle
 from web.i18n import localize
 from web.templating import wants_rows_only
 from workflows.calendar import vietnam_date
-from workflows.directory import Organisation
+from workflows.directory import Organisation, active_organisations
 from workflows.drafts import DOCUMENT_TYPES, STATUSES, Draft, DraftFilter, list_drafts
 from workflows.lifecycle import GROUNDS
 from workflows.plan import PlanItem
@@ -127,7 +127,7 @@ def index() -> Any:
                 offset=(page - 1) * page_size,
             ),
         )
-        organisations = _active_organisations(session)
+        organisations = active_organisations(session)
     return render_template(
         "drafts/rows.html" if wants_rows_only() else "drafts/index.html",
         drafts=drafts,
@@ -144,17 +144,9 @@ def index() -> Any:
     )
 
 
-def _active_organisations(session: Session) -> list[Organisation]:
-    return list(
-        session.execute(
-            select(Organisation).where(Organisation.active).order_by(Organisation.name_vi)
-        ).scalars()
-    )
-
-
 def lead_agency_choices(session: Session, actor: Actor) -> list[Organisation]:
     """Organisations the actor may lead a draft for: where they draft or head (all for admins)."""
-    organisations = _active_organisations(session)
+    organisations = active_organisations(session)
     if actor.is_admin:
         return organisations
     return [o for o in organisations if any(actor.holds(r, o.code) for r in STARTER_ROLES)]
@@ -265,7 +257,7 @@ def _start_arguments(session: Session, values: dict[str, Any]) -> dict[str, Any]
 def _new_form(actor: Actor, values: dict[str, Any], error: str | None, status: int) -> Any:
     with lifecycle().db.read() as session:
         leads = lead_agency_choices(session, actor)
-        organisations = _active_organisations(session)
+        organisations = active_organisations(session)
         plan_items = _open_plan_items(session, [o.code for o in leads])
     return (
         render_template(

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,7 @@ from web.views.draft_list import parse_date
 from web.views.plan import bp
 from workflows import plan_entry
 from workflows.calendar import vietnam_date
-from workflows.directory import Organisation
+from workflows.directory import active_organisations
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.plan import PlanItem
 
@@ -86,11 +85,7 @@ def _form(
     started: bool = False,
 ) -> Any:
     with lifecycle().db.read() as session:
-        organisations = list(
-            session.execute(
-                select(Organisation).where(Organisation.active).order_by(Organisation.name_vi)
-            ).scalars()
-        )
+        organisations = active_organisations(session)
     return render_template(
         "plan/item_form.html",
         item=item,
