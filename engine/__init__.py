@@ -16,6 +16,7 @@ from .errors import (
 )
 from .instances import InstanceInfo
 from .messages import Message
+from .scheduling import records as _scheduling_records  # noqa: F401  (its table)
 from .services import ServiceCall, ServiceRegistry
 from .task_queries import TaskInfo, TaskQuery
 

@@ -128,7 +128,7 @@ def _build(
     data: dict[str, Any] | None,
     prev_hash: str | None,
 ) -> AuditEvent:
-    at = clock.now()
+    at = clock.record_time()
     safe = _json_safe(data)
     digest = event_hash(
         stream=stream,

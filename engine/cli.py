@@ -294,10 +294,22 @@ def build_cli(factory: EngineFactory = default_engine) -> click.Group:
     def timers() -> None:
         pass
 
-    @timers.command("fire", help="Fire every due timer once.")
-    @click.option("--at", "at", default=None, help="Fire as of this ISO date-time (default: now).")
+    @timers.command("fire", help="Fire every due timer (until none is due).")
+    @click.option(
+        "--at",
+        "at",
+        default=None,
+        help="Decide what is due as of this ISO date-time (default: now); audit events keep "
+        "the real time and record this moment as 'as_of'.",
+    )
+    @click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Handle at most this many instances (exit status 3 if timers are still due).",
+    )
     @click.pass_obj
-    def timers_fire(state: CliState, at: str | None) -> None:
+    def timers_fire(state: CliState, at: str | None, limit: int | None) -> None:
         moment = None
         if at:
             try:
@@ -306,12 +318,15 @@ def build_cli(factory: EngineFactory = default_engine) -> click.Group:
                 raise click.BadParameter(str(exc), param_hint="--at") from exc
 
         def go() -> None:
-            run = state.engine.fire_due_timers(moment)
+            run = state.engine.fire_due_timers(moment, limit=limit)
             click.echo(f"Fired timers of {len(run.fired)} instance(s); {len(run.failed)} failed.")
             for instance_id, error in run.failed.items():
                 click.echo(f"  instance {instance_id}: {error}", err=True)
             if run.failed:
                 sys.exit(1)
+            if run.more_due:
+                click.echo(f"Stopped at --limit {limit}: timers are still due.", err=True)
+                sys.exit(3)
 
         run_guarded(go)
 

@@ -15,6 +15,11 @@ Two ways to choose the time, for two kinds of caller:
   lets days pass with :func:`advance`. Production never calls it.
 
 A frozen instant wins over a travelled clock.
+
+A third, :func:`evaluating_as_of`, is for "what is due at that moment?" runs (``lexflow timers
+fire --at``): :func:`now` reads the chosen moment, so timers and due dates are decided as of
+then, but :func:`record_time`, which stamps the audit log, keeps reading the time things really
+happen; the simulated moment is written beside it in the event's data by the caller.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 _frozen: ContextVar[datetime | None] = ContextVar("lexflow_frozen_now", default=None)
+#: The instant that :func:`record_time` reads inside :func:`evaluating_as_of` (the enclosing
+#: frozen instant, or ``None`` for the running clock).
+_recorded: ContextVar[tuple[datetime | None] | None] = ContextVar(
+    "lexflow_recorded_now", default=None
+)
 _offset = timedelta(0)  # added to the real time, process-wide (see travel_to)
 _offset_lock = threading.Lock()
 
@@ -42,6 +52,16 @@ def now() -> datetime:
     return _real_now() + _offset
 
 
+def record_time() -> datetime:
+    """When something happens, for the record (audit events): :func:`now`, except inside
+    :func:`evaluating_as_of`, where it is the time outside that block."""
+    recorded = _recorded.get()
+    if recorded is None:
+        return now()
+    moment = recorded[0]
+    return moment if moment is not None else _real_now() + _offset
+
+
 def as_utc(moment: datetime) -> datetime:
     """Make ``moment`` aware and in UTC; naive values are taken to be UTC already."""
     if moment.tzinfo is None:
@@ -56,10 +76,27 @@ def frozen_at(moment: datetime | None) -> Iterator[datetime]:
         yield now()
         return
     token = _frozen.set(as_utc(moment))
+    token_recorded = _recorded.set(None)  # frozen means recorded at that instant too
     try:
         yield as_utc(moment)
     finally:
+        _recorded.reset(token_recorded)
         _frozen.reset(token)
+
+
+@contextmanager
+def evaluating_as_of(moment: datetime) -> Iterator[datetime]:
+    """Decide what is due as if the time were ``moment`` while :func:`record_time` goes on
+    reading the real (or enclosing frozen) time."""
+    outer = _recorded.get()
+    recorded = outer if outer is not None else (_frozen.get(),)
+    token_recorded = _recorded.set(recorded)
+    token_frozen = _frozen.set(as_utc(moment))
+    try:
+        yield as_utc(moment)
+    finally:
+        _frozen.reset(token_frozen)
+        _recorded.reset(token_recorded)
 
 
 def travel_to(moment: datetime | None) -> None:

@@ -426,8 +426,9 @@ class Engine:
 
     # Timers -----------------------------------------------------------------------------------
     def fire_due_timers(
-        self, now: datetime | None = None, *, limit: int = 100, runner: str | None = None
+        self, now: datetime | None = None, *, limit: int | None = None, runner: str | None = None
     ) -> TimerRun:
+        """Fire every due timer (all of them unless ``limit``); see :class:`TimerService`."""
         return self.timers_service.fire_due(now, limit=limit, runner=runner)
 
     # Audit -------------------------------------------------------------------------------------

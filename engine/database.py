@@ -9,6 +9,7 @@ READ COMMITTED isolation plus the instance row's optimistic ``version`` check de
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,22 @@ from .messages import Message
 
 DEFAULT_SQLITE_PATH = Path("instance") / "lexflow.sqlite3"
 _WRITE_OPTION = "lexflow_write"
+_open_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them.
+
+    A connection is a socket shared with the parent after ``fork()``; if both processes use
+    it, their statements interleave on one server session (a gunicorn ``--preload`` master
+    and its workers). ``dispose(close=False)`` gives the child a fresh, empty pool and leaves
+    the parent's connections to the parent (SQLAlchemy's documented recipe).
+    """
+    for database in list(_open_databases):
+        database.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def default_database_url() -> str:
@@ -69,6 +86,7 @@ class Database:
         self._write_sessions = sessionmaker(
             self._write_engine, expire_on_commit=False, autoflush=False
         )
+        _open_databases.add(self)
 
     @property
     def is_sqlite(self) -> bool:

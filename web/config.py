@@ -35,6 +35,28 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def scheduler_mode() -> str:
+    """``LEXFLOW_SCHEDULER``: ``web`` (default; also 1/true/yes), ``separate`` or ``off``
+    (also 0/false/no). Anything else stops the start-up with a sentence saying so."""
+    raw = os.environ.get("LEXFLOW_SCHEDULER", "web").strip().lower()
+    if raw in ("web", "1", "true", "yes", "on", ""):
+        return "web"
+    if raw in ("off", "0", "false", "no"):
+        return "off"
+    if raw == "separate":
+        return "separate"
+    raise ValueError(f"LEXFLOW_SCHEDULER must be web, separate or off, not {raw!r}")
+
+
+def _seconds(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of seconds (1 or more), not {raw!r}")
+    return int(raw)
+
+
 def settings(instance_path: Path) -> dict[str, Any]:
     """The app configuration; tests pass overrides to ``create_app``."""
     return {
@@ -48,8 +70,12 @@ def settings(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
-        "SCHEDULER_ENABLED": _flag("LEXFLOW_SCHEDULER", True),
-        "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("LEXFLOW_TIMER_INTERVAL", "30")),
+        "SCHEDULER_MODE": scheduler_mode(),
+        # Whether web processes run the background jobs (LEXFLOW_SCHEDULER=web).
+        "SCHEDULER_ENABLED": scheduler_mode() == "web",
+        "SCHEDULER_INTERVAL_SECONDS": _seconds("LEXFLOW_TIMER_INTERVAL", 30),
+        "REMINDER_INTERVAL_SECONDS": _seconds("LEXFLOW_REMINDER_INTERVAL", 300),
+        "OUTBOX_INTERVAL_SECONDS": _seconds("LEXFLOW_OUTBOX_INTERVAL", 30),
         "ASSETS_DIR": os.environ.get(
             "LEXFLOW_ASSETS_DIR", str(Path(__file__).resolve().parent.parent / "node_modules")
         ),

@@ -1,51 +1,77 @@
-"""Background jobs: fire due BPMN timers and deliver notification e-mail.
+"""Where the background jobs run: in the web processes (default) or a separate process.
 
-Every app process may run this scheduler; the engine claims due instances row by row
-(``SKIP LOCKED`` on PostgreSQL, a lease on SQLite), so each timer fires once however many
-processes poll. The job never raises: failures are logged and retried on the next tick.
+``LEXFLOW_SCHEDULER`` chooses: ``web`` (each web process runs the jobs: the demo command
+starts everything), ``separate`` (web processes run none; run ``lexflow scheduler``), or
+``off``. The jobs claim their work from rows, so several processes never do an item twice.
+
+A web process starts its scheduler only once it is the process that serves requests, never
+in a process that will fork: under ``gunicorn --preload`` the app is imported in the master,
+which forks its workers later (again after ``--max-requests``, a crash or a timeout). A
+scheduler thread and pooled database connections in the master would be shared by every
+worker forked afterwards. So ``web.wsgi`` does not start anything at import: the gunicorn
+hook ``post_worker_init`` (``gunicorn.conf.py``) starts the scheduler in each worker, with a
+start on a worker's first request as the fallback for servers without that hook; and
+:class:`engine.Database` drops inherited pooled connections in a forked child.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from datetime import timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from engine.scheduling import JobScheduler
 from workflows.lifecycle import Lifecycle
-from workflows.notifications import deliver_email
+from workflows.scheduled_jobs import JobSettings, lifecycle_jobs
 
 log = logging.getLogger(__name__)
+MODES = ("web", "separate", "off")
+_lock = threading.Lock()
 
 
-def tick(lifecycle: Lifecycle) -> None:
-    try:
-        run = lifecycle.engine.fire_due_timers()
-        if run.fired or run.failed:
-            log.info("timers: fired %d instance(s), %d failed", len(run.fired), len(run.failed))
-    except Exception:
-        log.exception("firing timers failed")
-    try:
-        with lifecycle.db.write() as session:
-            deliver_email(session)
-    except Exception:
-        log.exception("delivering e-mail failed")
-
-
-def start(app: Flask) -> BackgroundScheduler:
-    lifecycle: Lifecycle = app.extensions["lexflow"]
-    scheduler = BackgroundScheduler(timezone="Asia/Ho_Chi_Minh")
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
-        args=[lifecycle],
-        id="lexflow-tick",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
+def job_settings(app: Flask) -> JobSettings:
+    return JobSettings(
+        timers_every=timedelta(seconds=app.config["SCHEDULER_INTERVAL_SECONDS"]),
+        reminders_every=timedelta(seconds=app.config["REMINDER_INTERVAL_SECONDS"]),
+        outbox_every=timedelta(seconds=app.config["OUTBOX_INTERVAL_SECONDS"]),
     )
-    scheduler.start()
-    app.extensions["lexflow_scheduler"] = scheduler
-    log.info("scheduler started: every %ss", app.config["SCHEDULER_INTERVAL_SECONDS"])
+
+
+def build(app: Flask) -> JobScheduler:
+    lifecycle: Lifecycle = app.extensions["lexflow"]
+    return JobScheduler(lifecycle.db, lifecycle_jobs(lifecycle, job_settings(app)))
+
+
+def start(app: Flask) -> JobScheduler | None:
+    """Start this process's scheduler once (no-op when the mode is not ``web``)."""
+    if not app.config.get("SCHEDULER_ENABLED"):
+        return None
+    with _lock:
+        running = app.extensions.get("lexflow_scheduler")
+        if running is not None and running[0] == os.getpid():
+            return running[1]
+        scheduler = build(app)
+        scheduler.start()
+        app.extensions["lexflow_scheduler"] = (os.getpid(), scheduler)
+    log.info("scheduler started in process %s", os.getpid())
     return scheduler
+
+
+def start_on_first_request(app: Flask) -> None:
+    """Start the scheduler in whichever process serves the first request (see module doc)."""
+
+    @app.before_request
+    def _ensure_scheduler() -> None:
+        running = app.extensions.get("lexflow_scheduler")
+        if running is None or running[0] != os.getpid():
+            start(app)
+
+
+def running_scheduler(app: Flask) -> JobScheduler | None:
+    running = app.extensions.get("lexflow_scheduler")
+    if running is None or running[0] != os.getpid():
+        return None
+    return running[1]

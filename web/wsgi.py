@@ -1,7 +1,9 @@
 """WSGI entry point for production servers: ``gunicorn 'web.wsgi:app'``.
 
-Each worker process also runs the timer scheduler unless ``LEXFLOW_SCHEDULER=0``; timers
-still fire once (the engine claims due instances in the database).
+Nothing is started at import: with ``--preload`` this module is imported by gunicorn's master,
+which forks. Each worker starts its scheduler (``LEXFLOW_SCHEDULER=web``, the default) from
+the ``post_worker_init`` hook in ``gunicorn.conf.py``, or else on its first request; see
+:mod:`web.scheduler`.
 """
 
 from __future__ import annotations
@@ -9,5 +11,4 @@ from __future__ import annotations
 from web import create_app, scheduler
 
 app = create_app()
-if app.config["SCHEDULER_ENABLED"]:
-    scheduler.start(app)
+scheduler.start_on_first_request(app)

@@ -19,6 +19,7 @@ from workflows import (  # noqa: F401
     plan,
     registry,
 )
+from workflows.reminders import policy as _reminder_policy  # noqa: F401
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 register_version_location(VERSIONS)
