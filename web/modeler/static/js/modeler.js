@@ -37,7 +37,10 @@ class ModelerPage {
     const checker = new Checker(config.urls.check_expression);
     this.modeler = new BpmnModeler({
       container: root.querySelector("[data-modeler-canvas]"),
-      propertiesPanel: { parent: root.querySelector("[data-modeler-properties]") },
+      propertiesPanel: {
+        parent: root.querySelector("[data-modeler-properties]"),
+        layout: { groups: { lexflow: { open: true } } },
+      },
       additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lexflowProperties, lintModule],
       moddleExtensions: { spiffworkflow },
       linting: { bpmnlint: bpmnlintConfig, active: true },
