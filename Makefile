@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
+MODELER_BUNDLE := web/modeler/static/build/modeler.js
+MODELER_SOURCES := $(wildcard web/modeler/static/js/*) web/modeler/build.mjs \
+	web/modeler/bpmnlintrc.json web/modeler/static/css/vendor.css
 PORT ?= 5000
 
 .PHONY: demo test setup system-deps lint assets bench clean
@@ -29,11 +32,15 @@ $(PIP_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(PIP_STAMP)
 
-assets: $(NPM_STAMP)
+## The npm libraries (never committed) and the browser modeler bundled from them by esbuild.
+assets: $(NPM_STAMP) $(MODELER_BUNDLE)
 
-$(NPM_STAMP): package.json
+$(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
+
+$(MODELER_BUNDLE): $(NPM_STAMP) $(MODELER_SOURCES)
+	node web/modeler/build.mjs
 
 system-deps:
 	./.ci/install-system-deps
@@ -42,4 +49,4 @@ bench: setup
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache web/modeler/static/build

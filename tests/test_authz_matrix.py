@@ -50,7 +50,7 @@ from workflows.lifecycle import Lifecycle, model_files
 
 Status = int | str
 LOGIN = "302 to /login"  # an anonymous visitor of a page is sent to sign in
-UNCHECKED_ENDPOINTS = frozenset({"static", "assets.library_file", "home.health"})
+UNCHECKED_ENDPOINTS = frozenset({"static", "modeler.static", "assets.library_file", "home.health"})
 
 # What a request does, which decides how the case is run --------------------------------------
 READ = "read"  # GET
@@ -262,6 +262,23 @@ MATRIX: tuple[Row, ...] = (
         note="re-deploys a bundled form unchanged"),
     Row("POST", "/models/bundled", WRITE, page(403, each(EDITORS, 302)),
         note="every bundled model is already deployed: nothing changes"),
+    # The browser modeler: process owners and administrators; its JSON calls get a form body
+    # here (400 past authorization); no draft model 999999 exists (404 past authorization).
+    Row("GET", "/modeler", READ, page(403, each(EDITORS, 200))),
+    Row("GET", "/modeler/catalog.json", READ, page(403, each(EDITORS, 200))),
+    Row("GET", "/modeler/definitions/{definition}", READ, page(403, each(EDITORS, 200))),
+    Row("POST", "/modeler/new", WRITE, page(403, each(EDITORS, 302)),
+        {"key": "authz_{role}", "name": "Mô hình {role}"}, note="a new draft model"),
+    Row("POST", "/modeler/import", PROBE, page(403, each(EDITORS, 303)),
+        note="no file: back to the modeler with the reason"),
+    Row("POST", "/modeler/drafts", PROBE, page(403, each(EDITORS, 400))),
+    Row("GET", "/modeler/drafts/999999", READ, page(403, each(EDITORS, 404))),
+    Row("GET", "/modeler/drafts/999999/xml", READ, page(403, each(EDITORS, 404))),
+    Row("POST", "/modeler/drafts/999999", PROBE, page(403, each(EDITORS, 400))),
+    Row("POST", "/modeler/drafts/999999/delete", WRITE, page(403, each(EDITORS, 404))),
+    Row("POST", "/modeler/check", PROBE, page(403, each(EDITORS, 400))),
+    Row("POST", "/modeler/check-expression", PROBE, page(403, each(EDITORS, 400))),
+    Row("POST", "/modeler/deploy", PROBE, page(403, each(EDITORS, 400))),
     # Administration: administrators only ---------------------------------------------------
     Row("GET", "/admin", READ, page(403, admin=200)),
     Row("GET", "/admin/organisations", READ, page(403, admin=200)),

@@ -31,12 +31,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     app.before_request(auth.load_current_user)
 
-    from web import api, views
+    from web import api, modeler, views
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     views.register(app)
     api.register(app)
+    app.register_blueprint(modeler.bp)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from workflows import (  # noqa: F401
     directory,
     dossier,
     drafts,
+    model_drafts,
     notifications,
     plan,
     registry,

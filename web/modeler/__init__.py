@@ -1,0 +1,24 @@
+"""The browser modeler: process owners edit, check and deploy BPMN models in the page.
+
+This sub-package owns the modeler's pages and JSON endpoints (``views``, ``drafting``), its
+templates, its browser sources (``static/js``, bundled at set-up by ``build.mjs`` with
+bpmn-js, bpmn-js-properties-panel and bpmnlint from npm into the git-ignored
+``static/build``), the catalogue its properties panel chooses from (``catalog``) and the
+checks it runs without deploying (``checks``). Draft models are stored by
+:mod:`workflows.model_drafts`; deploying goes through the engine's deploy, the same
+validation as an uploaded file. Only process owners and administrators get in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint(
+    "modeler",
+    __name__,
+    url_prefix="/modeler",
+    template_folder="templates",
+    static_folder="static",
+)
+
+from web.modeler import drafting, views  # noqa: E402,F401  (routes register on bp)
