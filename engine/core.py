@@ -363,7 +363,8 @@ class Engine:
     def refusal(
         self, task_id: str, actor: Actor, action: str, *, session: Session | None = None
     ) -> str | None:
-        """Why ``actor`` may not ``claim``/``complete``/``unclaim`` the task now (None: may)."""
+        """Why ``actor`` may not ``claim``/``complete``/``unclaim``/``plan`` (set the priority
+        and follow-up date of) the task now (None: may)."""
         with self._read(session) as s:
             row = self.tasks_service.get(s, task_id)
             facts = self.tasks_service.facts(s, row)
@@ -380,6 +381,10 @@ class Engine:
                 if row.state != "claimed":
                     return Message("the task is not claimed")
                 return policy.refuse_unclaim(actor, facts)
+            if action == "plan":
+                if row.state not in ("open", "claimed"):
+                    return state_refusal(row.state)
+                return policy.refuse_plan(actor, facts)
             raise ValueError(f"unknown action {action}")
 
     def claim(self, task_id: str, actor: Actor, *, session: Session | None = None) -> TaskInfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.task_attributes import PRIORITIES
 from workflows.dossier import DOSSIER_ITEMS
 from workflows.drafts import DOCUMENT_TYPES, STATUSES
 from workflows.lifecycle import GROUNDS
@@ -23,6 +24,7 @@ BOOLEAN: Schema = {"type": "boolean"}
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 DATE: Schema = {"type": "string", "format": "date"}
 TASK_STATES = ["open", "claimed", "completed", "cancelled"]
+PRIORITY_NAMES = list(PRIORITIES)
 INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled"]
 DRAFT_STATUSES = list(STATUSES)
 
@@ -191,6 +193,10 @@ TASK_PROPERTIES: dict[str, Schema] = {
         "type": "object",
         "description": "document_type, draft_code, lead_agency, stage...",
     },
+    "priority": {"type": "string", "enum": PRIORITY_NAMES},
+    "follow_up_on": nullable(
+        {**DATE, "description": "When the assignee looks at the task again (local day)."}
+    ),
 }
 TASK = record(TASK_PROPERTIES, "A human task (one step waiting for, or done by, a person).")
 TASK_DETAIL = record(
@@ -212,6 +218,19 @@ ASSIGN_REQUEST: Schema = {
     "type": "object",
     "properties": {"assignee": {"type": "string", "minLength": 1, "maxLength": 100}},
     "required": ["assignee"],
+    "additionalProperties": False,
+}
+TASK_UPDATE: Schema = {
+    "type": "object",
+    "description": "The assignee's (or a supervisor's) planning of an open task; a field left "
+    "out stays as it is, follow_up_on null clears the date.",
+    "properties": {
+        "priority": {"type": "string", "enum": PRIORITY_NAMES},
+        "follow_up_on": nullable(
+            {**DATE, "description": "Today or later (YYYY-MM-DD, Vietnam's calendar)."}
+        ),
+    },
+    "minProperties": 1,
     "additionalProperties": False,
 }
 COMPLETE_REQUEST: Schema = {
@@ -388,6 +407,7 @@ SCHEMAS: dict[str, Schema] = {
         "Matching tasks, counted up to 1000 (1000 means 1000 or more), as in the inbox.",
     ),
     "AssignRequest": ASSIGN_REQUEST,
+    "TaskUpdate": TASK_UPDATE,
     "CompleteRequest": COMPLETE_REQUEST,
     "AuditEvent": AUDIT_EVENT,
     "History": HISTORY,

@@ -83,6 +83,8 @@ def task(info: TaskInfo) -> dict[str, Any]:
         "completed_at": iso(info.completed_at),
         "completed_by": info.completed_by,
         "labels": {str(key): value for key, value in info.labels.items()},
+        "priority": info.priority_name,
+        "follow_up_on": iso_date(info.follow_up_on),
     }
 
 
