@@ -358,6 +358,42 @@ PATHS: dict[str, Schema] = {
             {"422": error("InvalidData")},
         )
     },
+    "/inbox/filters": {
+        "get": operation(
+            "listInboxFilters",
+            "tasks",
+            "My saved inbox filters and those shared with my organisations, by name.",
+            {"200": returns("Saved filters.", {"type": "array", "items": ref("SavedFilter")})},
+        ),
+        "post": operation(
+            "createInboxFilter",
+            "tasks",
+            "Save inbox parameters under a name, optionally shared with one of my "
+            "organisations (another organisation is 403; a bad parameter or a name I "
+            "already use is 422).",
+            {
+                "201": returns("The saved filter.", ref("SavedFilter")),
+                "403": error("Forbidden"),
+                "422": error("InvalidData"),
+            },
+            body=json_body("SavedFilterCreate"),
+            write=True,
+        ),
+    },
+    "/inbox/filters/{filter_id}": {
+        "delete": operation(
+            "deleteInboxFilter",
+            "tasks",
+            "Delete one of my saved filters (one shared with me is 403, any other 404).",
+            {
+                "200": returns("The deleted filter.", ref("SavedFilter")),
+                "403": error("Forbidden"),
+                "404": error("NotFound"),
+            },
+            parameters=[path_id("filter_id", "Saved filter id.")],
+            write=True,
+        )
+    },
     "/drafts": {
         "get": operation(
             "listDrafts",

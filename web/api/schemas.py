@@ -390,6 +390,40 @@ DOCUMENT_UPLOAD: Schema = {
     "required": ["item", "file"],
 }
 
+SAVED_FILTER = record(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "owner": {"type": "string", "description": "The owner's username."},
+        "mine": {"type": "boolean", "description": "Whether the caller owns it."},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Inbox query parameters (tab, stage, priority, follow_up, sort...).",
+        },
+        "shared_with_organisation": nullable(STRING),
+        "created_at": DATE_TIME,
+        "updated_at": DATE_TIME,
+    },
+    "A saved inbox filter: the caller's own, or shared with one of their organisations.",
+)
+SAVED_FILTER_CREATE: Schema = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "maxLength": 100},
+            "description": "Inbox query parameters, checked as the inbox reads them.",
+        },
+        "shared_with_organisation": nullable(
+            {"type": "string", "description": "One of the caller's own organisations."}
+        ),
+    },
+    "required": ["name", "params"],
+    "additionalProperties": False,
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,
     "Definition": DEFINITION,
@@ -419,4 +453,6 @@ SCHEMAS: dict[str, Schema] = {
     "DocumentVersion": DOCUMENT_VERSION,
     "DocumentUpload": DOCUMENT_UPLOAD,
     "ApiToken": API_TOKEN,
+    "SavedFilter": SAVED_FILTER,
+    "SavedFilterCreate": SAVED_FILTER_CREATE,
 }

@@ -26,6 +26,7 @@ from web import params
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.templating import wants_rows_only
+from workflows import inbox_filters
 from workflows.calendar import end_of_day, vietnam_date
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
@@ -184,6 +185,11 @@ def index() -> Any:
             {code for code in session.execute(select(distinct(Draft.lead_agency))).scalars()}
             | ({filters.lead_agency} if filters.lead_agency else set())
         )
+        saved_filters = inbox_filters.visible_filters(session, actor)
+        for row in saved_filters:
+            session.expunge(row)
+    saved_id = params.integer("saved", minimum=1, maximum=2**31 - 1)
+    active_saved = next((row for row in saved_filters if row.id == saved_id), None)
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
     template = "inbox_rows.html" if wants_rows_only() else "inbox.html"
@@ -202,6 +208,13 @@ def index() -> Any:
         document_types=DOCUMENT_TYPES,
         stages=STAGE_CODES,
         lead_agencies=lead_agencies,
+        saved_filters=saved_filters,
+        active_saved=active_saved,
+        current_params={
+            name: value for name in FILTER_PARAMS if (value := request.args.get(name, "").strip())
+        }
+        | {"tab": tab},
+        own_organisations=inbox_filters.own_organisations(actor),
     )
 
 
