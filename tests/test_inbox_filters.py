@@ -43,6 +43,10 @@ def test_a_filter_shared_with_my_organisation_is_a_tab_for_my_colleagues(
     assert 'aria-current="page"' in opened and 'value="urgent" selected' in opened
     assert 'id="rename-filter"' not in opened  # only the owner renames and deletes
     assert filter_id not in _tabs(stranger)
+    # After htmx reloads the rows for a changed filter, the save form sends the new filters
+    rows = owner.get("/inbox?tab=offered&stage=drafting", headers={"HX-Request": "true"})
+    oob = rows.get_data(as_text=True).split('id="save-filter-params" hx-swap-oob="true"')[1]
+    assert 'name="stage" value="drafting"' in oob and 'name="tab" value="offered"' in oob
     assert 'id="rename-filter"' in owner.get(href).get_data(as_text=True)
     # Refused: another organisation, a parameter the inbox does not know or a bad value, a name
     # already used; a colleague or a stranger changing it

@@ -192,10 +192,12 @@ def index() -> Any:
     active_saved = next((row for row in saved_filters if row.id == saved_id), None)
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
-    template = "inbox_rows.html" if wants_rows_only() else "inbox.html"
+    rows_only = wants_rows_only()
+    template = "inbox_rows.html" if rows_only else "inbox.html"
     return render_template(
         template,
         tab=tab,
+        rows_only=rows_only,
         tasks=tasks,
         counts=counts,
         filters=filters,
