@@ -260,7 +260,7 @@ PATHS: dict[str, Schema] = {
             "tasks",
             "The inbox: my tasks, tasks offered to my roles, or my organisation's.",
             {
-                "200": returns("One page, soonest due first.", ref("TaskPage")),
+                "200": returns("One page, in the order `sort` asks for.", ref("TaskPage")),
                 "403": error("Forbidden"),
                 "404": error("NotFound"),
             },

@@ -437,7 +437,7 @@ SCHEMAS: dict[str, Schema] = {
     "TaskDetail": TASK_DETAIL,
     "TaskPage": page_of(
         "Task",
-        "One page of tasks, soonest due first.",
+        "One page of tasks (soonest due first, or by priority or follow-up date).",
         "Matching tasks, counted up to 1000 (1000 means 1000 or more), as in the inbox.",
     ),
     "AssignRequest": ASSIGN_REQUEST,
