@@ -161,6 +161,17 @@ class Authorizer:
             )
         return None
 
+    def refuse_plan(self, actor: Actor, task: TaskFacts) -> str | None:
+        """Set the priority or the follow-up date: the assignee, or a supervisor."""
+        if (task.assignee is not None and task.assignee == actor.id) or self.is_supervisor(
+            actor, task.organisation
+        ):
+            return None
+        return Message(
+            "only the assignee or a supervisor of the organisation may set the priority or "
+            "the follow-up date of this task"
+        )
+
     def refuse_start(self, actor: Actor, process_key: str) -> str | None:
         return None
 

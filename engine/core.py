@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from .migration import MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
+from .task_attributes import UNSET, AttributeChange, Unset
 from .task_forms import FormState, Submission
 from .task_queries import TaskInfo, TaskQuery
 from .tasks import TaskService, state_refusal
@@ -362,7 +363,8 @@ class Engine:
     def refusal(
         self, task_id: str, actor: Actor, action: str, *, session: Session | None = None
     ) -> str | None:
-        """Why ``actor`` may not ``claim``/``complete``/``unclaim`` the task now (None: may)."""
+        """Why ``actor`` may not ``claim``/``complete``/``unclaim``/``plan`` (set the priority
+        and follow-up date of) the task now (None: may)."""
         with self._read(session) as s:
             row = self.tasks_service.get(s, task_id)
             facts = self.tasks_service.facts(s, row)
@@ -379,6 +381,10 @@ class Engine:
                 if row.state != "claimed":
                     return Message("the task is not claimed")
                 return policy.refuse_unclaim(actor, facts)
+            if action == "plan":
+                if row.state not in ("open", "claimed"):
+                    return state_refusal(row.state)
+                return policy.refuse_plan(actor, facts)
             raise ValueError(f"unknown action {action}")
 
     def claim(self, task_id: str, actor: Actor, *, session: Session | None = None) -> TaskInfo:
@@ -394,6 +400,37 @@ class Engine:
     ) -> TaskInfo:
         with self._write(session) as s:
             return TaskInfo.of(self.tasks_service.assign(s, task_id, actor, assignee))
+
+    def plan_task(
+        self,
+        task_id: str,
+        actor: Actor,
+        *,
+        priority: int | str | Unset = UNSET,
+        follow_up_on: date | Unset | None = UNSET,
+        session: Session | None = None,
+    ) -> TaskInfo:
+        """Change the priority and/or the follow-up date of an open task in one audited step
+        (leave either out to keep it; ``follow_up_on=None`` clears the date).
+
+        The assignee or a supervisor of the task's organisation only (Forbidden); a level that
+        is not one or a day before today is InvalidData; a concurrent change is Conflict.
+        """
+        change = AttributeChange(priority=priority, follow_up_on=follow_up_on)
+        with self._write(session) as s:
+            return TaskInfo.of(self.tasks_service.plan(s, task_id, actor, change))
+
+    def set_priority(
+        self, task_id: str, level: int | str, actor: Actor, *, session: Session | None = None
+    ) -> TaskInfo:
+        """Set a task's priority (``low``/``normal``/``high``/``urgent`` or 0-3)."""
+        return self.plan_task(task_id, actor, priority=level, session=session)
+
+    def set_follow_up(
+        self, task_id: str, day: date | None, actor: Actor, *, session: Session | None = None
+    ) -> TaskInfo:
+        """Set (or with ``None`` clear) the day to look at a task again (today or later)."""
+        return self.plan_task(task_id, actor, follow_up_on=day, session=session)
 
     def reroute(
         self,

@@ -9,18 +9,20 @@ in ``engine/migrations``; these classes are the typed view of it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -184,6 +186,15 @@ class HumanTask(Base):
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
         Index("ix_human_task_instance", "instance_id", "created_at"),
+        # "My tasks to look at again": one assignee's claimed tasks that have a follow-up date,
+        # by that date (only queries that name follow_up_on can use it).
+        Index(
+            "ix_human_task_assignee_follow_up",
+            "assignee",
+            "follow_up_on",
+            postgresql_where=text("state = 'claimed' AND follow_up_on IS NOT NULL"),
+            sqlite_where=text("state = 'claimed' AND follow_up_on IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -208,6 +219,10 @@ class HumanTask(Base):
     completed_by: Mapped[str | None] = mapped_column(String(100))
     # Free-form labels copied from the instance for filtering without joins (document type...).
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # 0 low, 1 normal, 2 high, 3 urgent (engine.task_attributes); from the model, then people.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
+    # When the assignee wants to look at the task again (a day, no time).
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
 
 
 class AuditEvent(Base):

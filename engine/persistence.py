@@ -16,7 +16,7 @@ from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import audit, clock, task_routing
+from . import audit, clock, task_attributes, task_routing
 from .context import EngineContext, StepEvent
 from .errors import Conflict, EngineError, ExpressionError, ProcessError
 from .messages import Message
@@ -183,6 +183,7 @@ def _new_task_row(
         due_at=due_at,
         created_at=clock.now(),
         labels=labels,
+        priority=task_attributes.model_priority(info.properties if info else {}),
     )
 
 

@@ -8,8 +8,9 @@ stays flat as the table grows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, select, text, union_all
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from . import clock
 from .authorization import RoleGrant
 from .models import OPEN_STATES, HumanTask
+from .task_attributes import NORMAL, PRIORITY_NAMES, today
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class TaskInfo:
     completed_by: str | None
     labels: dict[str, Any] = field(default_factory=dict)
     title_en: str | None = None  # None: the model gives no English title
+    priority: int = NORMAL  # engine.task_attributes.PRIORITIES
+    follow_up_on: date | None = None
 
     @classmethod
     def of(cls, row: HumanTask) -> TaskInfo:
@@ -64,12 +68,25 @@ class TaskInfo:
             completed_by=row.completed_by,
             labels=dict(row.labels or {}),
             title_en=row.title_en,
+            priority=row.priority if row.priority is not None else NORMAL,
+            follow_up_on=row.follow_up_on,
         )
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         if self.due_at is None or self.state not in OPEN_STATES:
             return False
         return self.due_at < (now or clock.now())
+
+    @property
+    def priority_name(self) -> str:
+        return PRIORITY_NAMES.get(self.priority, "normal")
+
+
+#: ``TaskQuery.follow_up``: follow-up today, before today, today or before, or none set.
+FOLLOW_UP_FILTERS = ("today", "overdue", "due", "none")
+#: ``TaskQuery.sort``: soonest due first; highest priority first (then soonest due);
+#: soonest follow-up first (tasks without one last, then soonest due).
+SORTS = ("due", "priority", "follow_up")
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,9 @@ class TaskQuery:
     due_before: datetime | None = None
     ids: tuple[str, ...] | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    priorities: tuple[int, ...] | None = None
+    follow_up: str | None = None  # one of FOLLOW_UP_FILTERS
+    sort: str = "due"  # one of SORTS
     limit: int = 50
     offset: int = 0
 
@@ -111,7 +131,24 @@ def _filters(query: TaskQuery) -> list[ColumnElement[bool]]:
         conditions.append(HumanTask.id.in_(query.ids))
     for key, value in query.labels:
         conditions.append(HumanTask.labels[key].as_string() == value)
+    if query.priorities is not None:
+        conditions.append(HumanTask.priority.in_(query.priorities))
+    if query.follow_up is not None:
+        conditions.append(_follow_up_is(query.follow_up))
     return conditions
+
+
+def _follow_up_is(kind: str) -> ColumnElement[bool]:
+    day = today()
+    if kind == "today":
+        return HumanTask.follow_up_on == day
+    if kind == "overdue":
+        return HumanTask.follow_up_on < day
+    if kind == "due":
+        return HumanTask.follow_up_on <= day
+    if kind == "none":
+        return HumanTask.follow_up_on.is_(None)
+    raise ValueError(f"unknown follow-up filter {kind!r}")
 
 
 # The partial indexes say ``state = 'claimed'``, ``state = 'open'`` and
@@ -162,6 +199,55 @@ def _branches(query: TaskQuery) -> list[list[ColumnElement[bool]]]:
     return [[*shared, _state_is(query.states or OPEN_STATES)]]
 
 
+_KEY_COLUMNS = (
+    HumanTask.id,
+    HumanTask.due_at,
+    HumanTask.created_at,
+    HumanTask.priority,
+    HumanTask.follow_up_on,
+)
+_DATED = HumanTask.due_at.is_not(None)
+_UNDATED = HumanTask.due_at.is_(None)
+_FOLLOWED = HumanTask.follow_up_on.is_not(None)
+_UNFOLLOWED = HumanTask.follow_up_on.is_(None)
+_Partition = tuple[tuple[ColumnElement[bool], ...], tuple[Any, ...]]
+
+
+def _by_due(c: Any) -> tuple[Any, ...]:
+    return (c.due_at.is_(None), c.due_at, c.created_at, c.id)
+
+
+#: Per sort: the partitions of an access path (extra conditions, their order, which must
+#: agree with the merged order inside the partition) and the merged order itself.
+_SORTS: dict[str, tuple[tuple[_Partition, ...], Callable[[Any], tuple[Any, ...]]]] = {
+    "due": (
+        (
+            ((_DATED,), (HumanTask.due_at, HumanTask.id)),
+            ((_UNDATED,), (HumanTask.created_at, HumanTask.id)),
+        ),
+        _by_due,
+    ),
+    "priority": (
+        (
+            (
+                (_DATED,),
+                (HumanTask.priority.desc(), HumanTask.due_at, HumanTask.created_at, HumanTask.id),
+            ),
+            ((_UNDATED,), (HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)),
+        ),
+        lambda c: (c.priority.desc(), *_by_due(c)),
+    ),
+    "follow_up": (
+        (
+            ((_FOLLOWED,), (HumanTask.follow_up_on, *_by_due(HumanTask))),
+            ((_UNFOLLOWED, _DATED), (HumanTask.due_at, HumanTask.created_at, HumanTask.id)),
+            ((_UNFOLLOWED, _UNDATED), (HumanTask.created_at, HumanTask.id)),
+        ),
+        lambda c: (c.follow_up_on.is_(None), c.follow_up_on, *_by_due(c)),
+    ),
+}
+
+
 def list_tasks(session: Session, query: TaskQuery) -> list[TaskInfo]:
     limit = max(1, min(query.limit, 500))
     offset = max(0, query.offset)
@@ -176,31 +262,25 @@ def list_tasks(session: Session, query: TaskQuery) -> list[TaskInfo]:
             .offset(offset)
         ).scalars()
         return [TaskInfo.of(row) for row in rows]
-    # Dated tasks first (soonest due first), then undated ones (oldest first). Each access
-    # path is an index range cut to the page window, so the cost does not grow with the
-    # table; one UNION ALL merges them and only the page's rows are then loaded.
-    key_columns = (HumanTask.id, HumanTask.due_at, HumanTask.created_at)
-    parts = []
-    for conditions in branches:
-        dated = (
-            select(*key_columns)
-            .where(*conditions, HumanTask.due_at.is_not(None))
-            .order_by(HumanTask.due_at, HumanTask.id)
+    # Each access path is cut into partitions that its index can hand over in order (dated
+    # tasks soonest due first, undated ones oldest first...), each cut to the page window, so
+    # the cost does not grow with the table; one UNION ALL merges them in the sort's order
+    # and only the page's rows are then loaded.
+    partitions, merged_order = _SORTS[query.sort if query.sort in _SORTS else "due"]
+    parts = [
+        select(
+            select(*_KEY_COLUMNS)
+            .where(*conditions, *extra)
+            .order_by(*order)
             .limit(window)
+            .subquery()
         )
-        undated = (
-            select(*key_columns)
-            .where(*conditions, HumanTask.due_at.is_(None))
-            .order_by(HumanTask.created_at, HumanTask.id)
-            .limit(window)
-        )
-        parts += [select(dated.subquery()), select(undated.subquery())]
+        for conditions in branches
+        for extra, order in partitions
+    ]
     merged = union_all(*parts).subquery()
     page = session.execute(
-        select(merged.c.id)
-        .order_by(merged.c.due_at.is_(None), merged.c.due_at, merged.c.created_at, merged.c.id)
-        .limit(limit)
-        .offset(offset)
+        select(merged.c.id).order_by(*merged_order(merged.c)).limit(limit).offset(offset)
     ).scalars()
     ids = list(dict.fromkeys(page))
     if not ids:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, form_extensions, form_schemas, persistence
+from . import audit, clock, form_extensions, form_schemas, persistence, task_attributes
 from .authorization import Actor, TaskFacts
 from .context import CompletionRequest, EngineContext
 from .errors import Conflict, Forbidden, InvalidData, NotFound
@@ -208,6 +208,33 @@ class TaskService:
             now,
             actor.id,
         )
+        session.flush()
+        return row
+
+    def plan(
+        self,
+        session: Session,
+        task_id: str,
+        actor: Actor,
+        change: task_attributes.AttributeChange,
+    ) -> HumanTask:
+        """Set the priority and/or follow-up date of an open task (assignee or supervisor).
+
+        One audited, versioned update like a claim; changing nothing writes nothing.
+        """
+        row, instance = self._read_for_update(session, task_id)
+        refusal = self.ctx.authorizer.refuse_plan(actor, self.facts(session, row))
+        if refusal:
+            raise Forbidden(refusal, task_id=task_id)
+        values, data = task_attributes.planned_values(row, change)
+        if not values:
+            return row
+        event = audit.instance_event(
+            instance, actor=actor.id, action="plan_task", task_id=task_id, data=data
+        )
+        persistence.update_instance(session, instance, instance.version, event=event)
+        for name, value in values.items():
+            setattr(row, name, value)
         session.flush()
         return row
 

@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
-from . import form_extensions, form_schemas
+from . import form_extensions, form_schemas, task_attributes
 from .errors import ExpressionError
 from .expressions import SafeEvaluator
 from .messages import Message
@@ -240,6 +240,9 @@ def _check_user_task(
                     element,
                     Message("property '%(name)s': %(problem)s", name=what, problem=exc.message),
                 )
+    priority_problem = task_attributes.property_problem(info.properties)
+    if priority_problem:
+        yield Problem(element, priority_problem)
     if info.form_name:
         if info.form_schema is None:
             yield Problem(

@@ -79,6 +79,8 @@ KEEPERS = ("inspector", "commune", "admin")
 #: Who keeps the annual plan: ubnd_office holders (the commune office holds that role too),
 #: anybody of the Department of Justice (its appraiser, inspector, process owner), admins.
 PLAN_KEEPERS = ("appraiser", "inspector", "commune", "process_owner", "admin")
+#: Who holds a role in SXD (a filter shared with SXD is theirs to use).
+SXD_MEMBERS = ("drafter_same", "head_same")
 
 
 def _statuses(
@@ -175,6 +177,15 @@ MATRIX: tuple[Row, ...] = (
         note="nobody owns a token with this id: revoking it is 404 for everyone"),
     # Lists every signed-in user reads ------------------------------------------------------
     Row("GET", "/inbox?tab=offered", READ, page(200), hides=OFFERED_TASKS),
+    # Saved inbox filters: anyone saves their own; only the owner changes one ----------------
+    Row("POST", "/inbox/filters", WRITE, page(302),
+        {"name": "Bộ lọc {role}", "tab": "mine", "priority": "high"}),
+    Row("POST", "/inbox/filters/{sxd_filter}", WRITE,
+        page(404, each(SXD_MEMBERS, 403), drafter_same=302),
+        {"name": "Bộ lọc SXD", "share_with": "SXD"},
+        note="saved as it is; shared with SXD, so SXD's other people see it but may not change it"),
+    Row("POST", "/inbox/filters/{new_sxd_filter}/delete", WRITE,
+        page(404, each(SXD_MEMBERS, 403), drafter_same=302)),
     Row("GET", "/drafts?q={consult_code}", READ, page(200),
         finds=(('href="/drafts/{consult_draft}"', SEES_CONSULT),)),
     Row("GET", "/plan", READ, page(200)),
@@ -237,6 +248,9 @@ MATRIX: tuple[Row, ...] = (
         {"assignee": "cv2.sxd"}, note="only supervisors delegate an unclaimed task"),
     Row("POST", "/tasks/{new_register_task}/complete", WRITE,
         page(404, each(SEES_NEW_SXD_DRAFT, 403), drafter_same=302), REGISTRATION),
+    Row("POST", "/tasks/{new_claimed_register_task}/follow-up", WRITE,
+        page(404, each(SEES_NEW_SXD_DRAFT, 403), drafter_same=302, head_same=302, admin=302),
+        {"priority": "high"}, note="the assignee (cv.sxd) or a supervisor of SXD"),
     Row("POST", "/tasks/{consult_task_stc}/reroute", PROBE,
         page(404, each(SEES_CONSULT, 403), admin=422),
         {"organisation": "SNV", "role": "consulted_agency"},
@@ -358,6 +372,9 @@ MATRIX: tuple[Row, ...] = (
         api(404, each(SEES_CONSULT, 200))),
     Row("GET", "/api/v1/tasks/{consult_task_stc}", READ, api(404, each(SEES_CONSULT, 200))),
     Row("GET", "/api/v1/tasks/{appraisal_task}", READ, api(404, each(SEES_APPRAISAL, 200))),
+    Row("PATCH", "/api/v1/tasks/{new_claimed_register_task}", WRITE,
+        api(404, each(SEES_NEW_SXD_DRAFT, 403), drafter_same=200, head_same=200, admin=200),
+        {"priority": "high"}, note="the assignee (cv.sxd) or a supervisor of SXD"),
     Row("POST", "/api/v1/tasks/{new_register_task}/claim", WRITE,
         api(404, each(SEES_NEW_SXD_DRAFT, 403), drafter_same=200)),
     Row("POST", "/api/v1/tasks/{new_consult_task_snv}/claim", WRITE,
@@ -373,6 +390,11 @@ MATRIX: tuple[Row, ...] = (
         {"data": REGISTRATION}),
     Row("POST", "/api/v1/tasks/{consult_task_stc}/complete", PROBE,
         api(404, each(SEES_CONSULT, 403), consulted=422), {"data": {"opinion": ""}}),
+    Row("GET", "/api/v1/inbox/filters", READ, api(200)),
+    Row("POST", "/api/v1/inbox/filters", WRITE, api(201),
+        {"name": "API {role}", "params": {"tab": "offered"}}),
+    Row("DELETE", "/api/v1/inbox/filters/{new_sxd_filter}", WRITE,
+        api(404, each(SXD_MEMBERS, 403), drafter_same=200)),
 )
 # fmt: on
 
@@ -517,6 +539,8 @@ def request(env: Env, row: Row, role: str) -> TestResponse:
             return caller.get(url)
         if row.method == "DELETE":
             return caller.delete(url)
+        if row.method == "PATCH":
+            return caller.patch(url, json=_json(row, values))
         if PDF in (row.body or {}).values():
             return caller.post(url, data=_form(row, values), content_type="multipart/form-data")
         return caller.post(url, json=_json(row, values))

@@ -93,3 +93,36 @@ def test_inbox_views_use_their_partial_index(
             continue  # loading the page's rows by primary key
         assert index in plan, f"{view}: {statement[0]}\n{plan}"
         assert "SCAN human_task\n" not in plan + "\n" and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        TaskQuery(assignee="an", sort="priority", priorities=(2, 3)),
+        TaskQuery(assignee="an", sort="follow_up", follow_up="due"),
+        TaskQuery(grants=(RoleGrant("drafter", "SXD"),), sort="priority", follow_up="none"),
+        TaskQuery(organisation="SXD", sort="follow_up", priorities=(1,)),
+    ],
+    ids=["mine-by-priority", "mine-to-follow-up", "offered-by-priority", "organisation"],
+)
+def test_priority_and_follow_up_keep_the_index_range_scans(
+    engine: Engine, query: TaskQuery
+) -> None:
+    engine.deploy(
+        {
+            n: read_model(n)
+            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
+        },
+        "owner",
+    )
+    engine.start("review", actor=engine.actor("an"), data=DATA)
+    with captured(engine) as statements:
+        engine.tasks(query)
+        engine.count_tasks(query)
+    plans = _plans(engine, statements)
+    assert plans
+    for statement, plan in zip(statements, plans, strict=True):
+        if "WHERE human_task.id IN" in statement[0]:
+            continue
+        assert "ix_human_task_" in plan, f"{statement[0]}\n{plan}"
+        assert "SCAN human_task\n" not in plan + "\n" and "Seq Scan" not in plan, plan

@@ -7,7 +7,7 @@ something else.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from flask import request
@@ -26,9 +26,16 @@ def text(name: str, max_length: int = 200) -> str | None:
 
 
 def integer(
-    name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = None
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    args: Mapping[str, str] | None = None,
 ) -> int | None:
-    return whole(request.args.get(name, ""), name, default, minimum=minimum, maximum=maximum)
+    """``args``: read these instead of the request's query string (a saved inbox filter)."""
+    raw = (request.args if args is None else args).get(name, "")
+    return whole(raw, name, default, minimum=minimum, maximum=maximum)
 
 
 def whole(
@@ -74,8 +81,14 @@ def boolean(name: str) -> bool:
     )
 
 
-def choice(name: str, allowed: Collection[str], default: str | None = None) -> str | None:
-    value = request.args.get(name, "").strip()
+def choice(
+    name: str,
+    allowed: Collection[str],
+    default: str | None = None,
+    *,
+    args: Mapping[str, str] | None = None,
+) -> str | None:
+    value = (request.args if args is None else args).get(name, "").strip()
     if not value:
         return default
     if value not in allowed:

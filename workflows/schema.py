@@ -15,6 +15,7 @@ from workflows import (  # noqa: F401
     directory,
     dossier,
     drafts,
+    inbox_filters,
     model_drafts,
     notifications,
     plan,

@@ -20,7 +20,8 @@ and instance the matrix asks about is one the application made itself:
 
 Placeholders named ``new_*`` are not shared: :meth:`World.fresh` gives a new task for every
 use (``new_register_task``; ``new_claimed_register_task``, claimed by cv.sxd; the open
-consultation replies ``new_consult_task_stc`` and ``new_consult_task_snv``), so a request
+consultation replies ``new_consult_task_stc`` and ``new_consult_task_snv``; a saved inbox
+filter of cv.sxd shared with SXD, ``new_sxd_filter``, beside the shared ``sxd_filter``), so a request
 that claims, releases, delegates or completes one changes nothing another case looks at.
 """
 
@@ -35,7 +36,7 @@ from sqlalchemy import func, select
 
 from engine import TaskQuery, clock
 from engine.models import OPEN_STATES, ProcessInstance
-from workflows import accounts, registry
+from workflows import accounts, inbox_filters, registry
 from workflows.autopilot import Autopilot, at_step
 from workflows.directory import Organisation
 from workflows.dossier import DocumentVersion
@@ -141,7 +142,18 @@ class World:
                 for code in ("STC", "SNV"):
                     self._replies[code].append(_only(tasks, "Task_cns_reply", code))
             return self._replies[organisation].pop()
+        if name == "new_sxd_filter":
+            return self.sxd_filter(f"Bộ lọc SXD {next(self._serial)}")
         raise KeyError(f"no fresh placeholder {name}")
+
+    def sxd_filter(self, name: str) -> str:
+        """A saved inbox filter of cv.sxd shared with SXD (cv2.sxd and gd.sxd may use it)."""
+        life = self.lifecycle
+        with life.db.write() as session:
+            row = inbox_filters.create_filter(
+                session, life.engine.actor("cv.sxd"), name, {"tab": "mine"}, "SXD"
+            )
+            return str(row.id)
 
 
 def build_world(lifecycle: Lifecycle) -> World:
@@ -226,6 +238,7 @@ def build_world(lifecycle: Lifecycle) -> World:
             accounts.create_user(session, SPARE_USER, "Tài khoản dự phòng", None, []).id
         )
 
+    ids["sxd_filter"] = world.sxd_filter("Bộ lọc SXD")
     monitoring = _open_tasks(lifecycle, int(ids["monitoring_instance"]))
     ids["monitoring_task"] = _only(monitoring, "Task_mon_inspect", "STP")  # the inspectors'
     return world

@@ -8,7 +8,8 @@ URL ``/api/v1``.
 
 from __future__ import annotations
 
-from web.api.schemas import DRAFT_STATUSES, INSTANCE_STATUSES, Schema, ref
+from engine.task_queries import FOLLOW_UP_FILTERS, SORTS
+from web.api.schemas import DRAFT_STATUSES, INSTANCE_STATUSES, PRIORITY_NAMES, Schema, ref
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.roles import STAGE_CODES
 
@@ -259,7 +260,7 @@ PATHS: dict[str, Schema] = {
             "tasks",
             "The inbox: my tasks, tasks offered to my roles, or my organisation's.",
             {
-                "200": returns("One page, soonest due first.", ref("TaskPage")),
+                "200": returns("One page, in the order `sort` asks for.", ref("TaskPage")),
                 "403": error("Forbidden"),
                 "404": error("NotFound"),
             },
@@ -293,6 +294,21 @@ PATHS: dict[str, Schema] = {
                     "Only tasks due within this many working days.",
                 ),
                 query(
+                    "priority", {"type": "string", "enum": PRIORITY_NAMES}, "Only this priority."
+                ),
+                query(
+                    "follow_up",
+                    {"type": "string", "enum": list(FOLLOW_UP_FILTERS)},
+                    "today: follow-up date today; overdue: before today; due: today or "
+                    "before; none: no follow-up date.",
+                ),
+                query(
+                    "sort",
+                    {"type": "string", "enum": list(SORTS), "default": "due"},
+                    "due: soonest due first; priority: highest first, then soonest due; "
+                    "follow_up: soonest follow-up date first (none last), then soonest due.",
+                ),
+                query(
                     "instance_id",
                     {"type": "integer", "minimum": 1},
                     "The open tasks of one instance I may see (instead of a view).",
@@ -308,7 +324,14 @@ PATHS: dict[str, Schema] = {
             "One task with its form and required dossier items.",
             {"200": returns("The task.", ref("TaskDetail")), "404": error("NotFound")},
             parameters=[TASK_ID],
-        )
+        ),
+        "patch": task_action(
+            "updateTask",
+            "Set the priority and/or the follow-up date of an open task (its assignee or a "
+            "supervisor of its organisation); 422 for a date before today.",
+            json_body("TaskUpdate"),
+            {"422": error("InvalidData")},
+        ),
     },
     "/tasks/{task_id}/claim": {
         "post": task_action("claimTask", "Take an open task (409 if someone was faster).", None, {})
@@ -333,6 +356,42 @@ PATHS: dict[str, Schema] = {
                 "content": {"application/json": {"schema": ref("CompleteRequest")}},
             },
             {"422": error("InvalidData")},
+        )
+    },
+    "/inbox/filters": {
+        "get": operation(
+            "listInboxFilters",
+            "tasks",
+            "My saved inbox filters and those shared with my organisations, by name.",
+            {"200": returns("Saved filters.", {"type": "array", "items": ref("SavedFilter")})},
+        ),
+        "post": operation(
+            "createInboxFilter",
+            "tasks",
+            "Save inbox parameters under a name, optionally shared with one of my "
+            "organisations (another organisation is 403; a bad parameter or a name I "
+            "already use is 422).",
+            {
+                "201": returns("The saved filter.", ref("SavedFilter")),
+                "403": error("Forbidden"),
+                "422": error("InvalidData"),
+            },
+            body=json_body("SavedFilterCreate"),
+            write=True,
+        ),
+    },
+    "/inbox/filters/{filter_id}": {
+        "delete": operation(
+            "deleteInboxFilter",
+            "tasks",
+            "Delete one of my saved filters (one shared with me is 403, any other 404).",
+            {
+                "200": returns("The deleted filter.", ref("SavedFilter")),
+                "403": error("Forbidden"),
+                "404": error("NotFound"),
+            },
+            parameters=[path_id("filter_id", "Saved filter id.")],
+            write=True,
         )
     },
     "/drafts": {

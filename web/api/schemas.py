@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.task_attributes import PRIORITIES
 from workflows.dossier import DOSSIER_ITEMS
 from workflows.drafts import DOCUMENT_TYPES, STATUSES
 from workflows.lifecycle import GROUNDS
@@ -23,6 +24,7 @@ BOOLEAN: Schema = {"type": "boolean"}
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 DATE: Schema = {"type": "string", "format": "date"}
 TASK_STATES = ["open", "claimed", "completed", "cancelled"]
+PRIORITY_NAMES = list(PRIORITIES)
 INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled"]
 DRAFT_STATUSES = list(STATUSES)
 
@@ -191,6 +193,10 @@ TASK_PROPERTIES: dict[str, Schema] = {
         "type": "object",
         "description": "document_type, draft_code, lead_agency, stage...",
     },
+    "priority": {"type": "string", "enum": PRIORITY_NAMES},
+    "follow_up_on": nullable(
+        {**DATE, "description": "When the assignee looks at the task again (local day)."}
+    ),
 }
 TASK = record(TASK_PROPERTIES, "A human task (one step waiting for, or done by, a person).")
 TASK_DETAIL = record(
@@ -212,6 +218,19 @@ ASSIGN_REQUEST: Schema = {
     "type": "object",
     "properties": {"assignee": {"type": "string", "minLength": 1, "maxLength": 100}},
     "required": ["assignee"],
+    "additionalProperties": False,
+}
+TASK_UPDATE: Schema = {
+    "type": "object",
+    "description": "The assignee's (or a supervisor's) planning of an open task; a field left "
+    "out stays as it is, follow_up_on null clears the date.",
+    "properties": {
+        "priority": {"type": "string", "enum": PRIORITY_NAMES},
+        "follow_up_on": nullable(
+            {**DATE, "description": "Today or later (YYYY-MM-DD, Vietnam's calendar)."}
+        ),
+    },
+    "minProperties": 1,
     "additionalProperties": False,
 }
 COMPLETE_REQUEST: Schema = {
@@ -371,6 +390,40 @@ DOCUMENT_UPLOAD: Schema = {
     "required": ["item", "file"],
 }
 
+SAVED_FILTER = record(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "owner": {"type": "string", "description": "The owner's username."},
+        "mine": {"type": "boolean", "description": "Whether the caller owns it."},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Inbox query parameters (tab, stage, priority, follow_up, sort...).",
+        },
+        "shared_with_organisation": nullable(STRING),
+        "created_at": DATE_TIME,
+        "updated_at": DATE_TIME,
+    },
+    "A saved inbox filter: the caller's own, or shared with one of their organisations.",
+)
+SAVED_FILTER_CREATE: Schema = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "maxLength": 100},
+            "description": "Inbox query parameters, checked as the inbox reads them.",
+        },
+        "shared_with_organisation": nullable(
+            {"type": "string", "description": "One of the caller's own organisations."}
+        ),
+    },
+    "required": ["name", "params"],
+    "additionalProperties": False,
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,
     "Definition": DEFINITION,
@@ -384,10 +437,11 @@ SCHEMAS: dict[str, Schema] = {
     "TaskDetail": TASK_DETAIL,
     "TaskPage": page_of(
         "Task",
-        "One page of tasks, soonest due first.",
+        "One page of tasks (soonest due first, or by priority or follow-up date).",
         "Matching tasks, counted up to 1000 (1000 means 1000 or more), as in the inbox.",
     ),
     "AssignRequest": ASSIGN_REQUEST,
+    "TaskUpdate": TASK_UPDATE,
     "CompleteRequest": COMPLETE_REQUEST,
     "AuditEvent": AUDIT_EVENT,
     "History": HISTORY,
@@ -399,4 +453,6 @@ SCHEMAS: dict[str, Schema] = {
     "DocumentVersion": DOCUMENT_VERSION,
     "DocumentUpload": DOCUMENT_UPLOAD,
     "ApiToken": API_TOKEN,
+    "SavedFilter": SAVED_FILTER,
+    "SavedFilterCreate": SAVED_FILTER_CREATE,
 }

@@ -18,6 +18,7 @@ from engine.specs import UserTaskInfo
 from workflows.accounts import ApiToken
 from workflows.dossier import DocumentVersion, item_name
 from workflows.drafts import Draft
+from workflows.inbox_filters import SavedInboxFilter
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -83,6 +84,8 @@ def task(info: TaskInfo) -> dict[str, Any]:
         "completed_at": iso(info.completed_at),
         "completed_by": info.completed_by,
         "labels": {str(key): value for key, value in info.labels.items()},
+        "priority": info.priority_name,
+        "follow_up_on": iso_date(info.follow_up_on),
     }
 
 
@@ -171,4 +174,17 @@ def api_token(row: ApiToken) -> dict[str, Any]:
         "last_used_at": iso(row.last_used_at),
         "revoked": row.revoked,
         "revoked_at": iso(row.revoked_at),
+    }
+
+
+def saved_filter(row: SavedInboxFilter, caller: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "owner": row.owner,
+        "mine": row.owner == caller,
+        "params": {str(key): str(value) for key, value in row.params.items()},
+        "shared_with_organisation": row.shared_with_organisation,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
     }

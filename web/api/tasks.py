@@ -1,4 +1,5 @@
-"""``/tasks``: the inbox for scripts, and claim / unclaim / assign / complete.
+"""``/tasks``: the inbox for scripts, and claim / unclaim / assign / complete, and setting the
+priority and follow-up date (``PATCH``).
 
 Listing reuses the inbox's own query building (:mod:`web.views.inbox`), so a script sees
 exactly what the page shows. Actions go straight to the engine, whose authorizer decides
@@ -9,12 +10,14 @@ turn bad input into 422.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from flask import Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
-from engine import Actor, Forbidden, TaskInfo, TaskQuery
+from engine import Actor, Forbidden, InvalidData, TaskInfo, TaskQuery
 from engine.models import OPEN_STATES
+from engine.task_attributes import UNSET
 from web import params
 from web.api import serializers
 from web.api.common import api_blueprint, checked_body
@@ -90,6 +93,22 @@ def _visible(task_id: str) -> None:
     """404 for a task the caller may not see, as when reading it: ids cannot be probed."""
     with lifecycle().db.read() as session:
         task_or_404(session, current_actor(), task_id)
+
+
+@bp.patch("/tasks/<task_id>")
+def update(task_id: str) -> Response:
+    """``{"priority": "high", "follow_up_on": "2027-01-15"}``: either or both (null clears)."""
+    _visible(task_id)
+    body = checked_body("TaskUpdate")
+    raw_day = body.get("follow_up_on", UNSET)
+    try:
+        day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
+    except ValueError as exc:
+        raise InvalidData(f"follow_up_on: {raw_day[:20]!r} is not a real date") from exc
+    info = lifecycle().engine.plan_task(
+        task_id, current_actor(), priority=body.get("priority", UNSET), follow_up_on=day
+    )
+    return jsonify(serializers.task(info))
 
 
 @bp.post("/tasks/<task_id>/claim")

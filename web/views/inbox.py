@@ -1,12 +1,15 @@
 """The task inbox: my tasks, tasks offered to my roles, and my organisation's (for heads).
 
 Every list is a query over the human-task projection (never a workflow), filtered by labels
-(document type, stage, lead agency) and due date, sorted soonest-due first, paged; the tab
-badges are counts capped at 1000.
+(document type, stage, lead agency), due date, priority and follow-up date, sorted soonest
+due first (or by priority, or by follow-up date), paged; the tab badges are counts capped at
+1000. Saved filters (web.views.inbox_filters) are further tabs that open a list with their
+parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -17,11 +20,13 @@ from sqlalchemy import distinct, select
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, RoleGrant, TaskQuery, clock
-from engine.task_queries import TaskInfo
+from engine.task_attributes import PRIORITIES, today
+from engine.task_queries import FOLLOW_UP_FILTERS, SORTS, TaskInfo
 from web import params
 from web.auth import current_actor, login_required
 from web.extensions import lifecycle
 from web.templating import wants_rows_only
+from workflows import inbox_filters
 from workflows.calendar import end_of_day, vietnam_date
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
@@ -51,6 +56,21 @@ def tab_query(actor: Actor, tab: str) -> TaskQuery | None:
     raise BadRequest(_("Unknown list: %(tab)s.", tab=tab))
 
 
+#: The query parameters of a list (what a saved filter keeps; ``page`` is not kept).
+FILTER_PARAMS = (
+    "tab",
+    "organisation",
+    "document_type",
+    "stage",
+    "lead_agency",
+    "overdue",
+    "due_within",
+    "priority",
+    "follow_up",
+    "sort",
+)
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     document_type: str | None = None
@@ -59,15 +79,19 @@ class InboxFilters:
     overdue: bool = False
     due_within: int | None = None
     organisation: str | None = None
+    priority: str | None = None  # a name of engine.task_attributes.PRIORITIES
+    follow_up: str | None = None  # one of engine.task_queries.FOLLOW_UP_FILTERS
+    sort: str = "due"  # one of engine.task_queries.SORTS
     page: int = 1
 
     @classmethod
-    def from_args(cls) -> InboxFilters:
-        args = request.args
-        document_type = params.choice("document_type", DOCUMENT_TYPES)
-        stage = params.choice("stage", STAGE_CODES)
-        due_within = params.integer("due_within", minimum=0, maximum=365)
-        page = params.integer("page", 1, minimum=1, maximum=100_000) or 1
+    def from_args(cls, args: Mapping[str, str] | None = None) -> InboxFilters:
+        """The filters of the query string (or of ``args``); 400 for a value out of range."""
+        args = request.args if args is None else args
+        document_type = params.choice("document_type", DOCUMENT_TYPES, args=args)
+        stage = params.choice("stage", STAGE_CODES, args=args)
+        due_within = params.integer("due_within", minimum=0, maximum=365, args=args)
+        page = params.integer("page", 1, minimum=1, maximum=100_000, args=args) or 1
         return cls(
             document_type=document_type,
             stage=stage,
@@ -76,6 +100,9 @@ class InboxFilters:
             overdue=args.get("overdue") in ("1", "on", "true"),
             due_within=due_within,
             organisation=(args.get("organisation") or None),
+            priority=params.choice("priority", PRIORITIES, args=args),
+            follow_up=params.choice("follow_up", FOLLOW_UP_FILTERS, args=args),
+            sort=params.choice("sort", SORTS, "due", args=args) or "due",
             page=page,
         )
 
@@ -100,6 +127,9 @@ class InboxFilters:
             query,
             labels=labels,
             due_before=due_before,
+            priorities=(PRIORITIES[self.priority],) if self.priority else None,
+            follow_up=self.follow_up,
+            sort=self.sort,
             limit=page_size,
             offset=(self.page - 1) * page_size,
         )
@@ -115,6 +145,16 @@ def urgency(task: TaskInfo) -> str:
     calendar = lifecycle().calendar()
     near_limit = end_of_day(calendar.add_working_days(vietnam_date(now), NEAR_DAYS))
     return "near" if task.due_at <= near_limit else "ok"
+
+
+def follow_up_state(task: TaskInfo) -> str | None:
+    """``today``, ``overdue`` (the day has passed) or ``later``; None without a date."""
+    if task.follow_up_on is None:
+        return None
+    day = today()
+    if task.follow_up_on == day:
+        return "today"
+    return "overdue" if task.follow_up_on < day else "later"
 
 
 @bp.get("/inbox")
@@ -145,21 +185,38 @@ def index() -> Any:
             {code for code in session.execute(select(distinct(Draft.lead_agency))).scalars()}
             | ({filters.lead_agency} if filters.lead_agency else set())
         )
+        saved_filters = inbox_filters.visible_filters(session, actor)
+        for row in saved_filters:
+            session.expunge(row)
+    saved_id = params.integer("saved", minimum=1, maximum=2**31 - 1)
+    active_saved = next((row for row in saved_filters if row.id == saved_id), None)
     has_next = len(tasks) > page_size
     tasks = tasks[:page_size]
-    template = "inbox_rows.html" if wants_rows_only() else "inbox.html"
+    rows_only = wants_rows_only()
+    template = "inbox_rows.html" if rows_only else "inbox.html"
     return render_template(
         template,
         tab=tab,
+        rows_only=rows_only,
         tasks=tasks,
         counts=counts,
         filters=filters,
         has_next=has_next,
         urgency={task.id: urgency(task) for task in tasks},
+        follow_ups={task.id: follow_up_state(task) for task in tasks},
+        priorities=list(PRIORITIES),
+        follow_up_filters=FOLLOW_UP_FILTERS,
         organisations=organisations,
         document_types=DOCUMENT_TYPES,
         stages=STAGE_CODES,
         lead_agencies=lead_agencies,
+        saved_filters=saved_filters,
+        active_saved=active_saved,
+        current_params={
+            name: value for name in FILTER_PARAMS if (value := request.args.get(name, "").strip())
+        }
+        | {"tab": tab},
+        own_organisations=inbox_filters.own_organisations(actor),
     )
 
 

@@ -1,4 +1,5 @@
-"""The task page: what the step is, its deadline, the dossier, the form, and the actions.
+"""The task page: what the step is, its deadline, the dossier, the form, and the actions
+(claim, release, delegate, and the assignee's priority and follow-up date).
 
 Reading needs the task to be visible to the user (its own people or readers of its draft);
 every action is decided by the engine's authorizer (role, organisation, claim, four-eyes),
@@ -8,6 +9,7 @@ so the page only *offers* what the engine would accept and explains why not othe
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +19,8 @@ from werkzeug.exceptions import BadRequest
 
 from engine import Conflict, Forbidden, InvalidData, Message, ProcessError, clock
 from engine.models import HumanTask, ProcessInstance
+from engine.task_attributes import PRIORITIES, UNSET, today
+from engine.task_queries import TaskInfo
 from web import pickers, step_records
 from web.access import can_view_task
 from web.auth import current_actor, login_required
@@ -98,7 +102,7 @@ def _page(
         refusals = (
             {
                 action: engine.refusal(task_id, actor, action, session=session)
-                for action in ("claim", "complete", "unclaim")
+                for action in ("claim", "complete", "unclaim", "plan")
             }
             if open_now
             else {}
@@ -155,6 +159,9 @@ def _page(
         suspension=suspension,
         delegates=[d for d in delegates if d[0] != row.assignee],
         working_days_left=_working_days_left(row.due_at),
+        task_info=TaskInfo.of(row),
+        priorities=list(PRIORITIES),
+        today=today(),
         history=history,
         dossier_items=dossier.DOSSIER_ITEMS,
     ), status
@@ -237,6 +244,30 @@ def unclaim(task_id: str) -> Any:
 def assign(task_id: str) -> Any:
     _ensure_visible(task_id)
     return _act(task_id, "assign")
+
+
+@bp.post("/<task_id>/follow-up")
+@login_required
+def plan(task_id: str) -> Any:
+    """The assignee (or a supervisor) sets the priority and the follow-up date."""
+    _ensure_visible(task_id)
+    raw_day = (request.form.get("follow_up_on") or "").strip()
+    try:
+        day = date.fromisoformat(raw_day) if raw_day else None
+    except ValueError:
+        flash(_("The follow-up date is not a real date: %(value)s", value=raw_day[:20]), "error")
+        return _page(task_id, status=422)
+    priority = (request.form.get("priority") or "").strip()
+    try:
+        lifecycle().engine.plan_task(
+            task_id, current_actor(), priority=priority or UNSET, follow_up_on=day
+        )
+    except (Forbidden, InvalidData, Conflict) as exc:
+        flash(localize(exc.message), "error")
+        status = 403 if isinstance(exc, Forbidden) else 409 if isinstance(exc, Conflict) else 422
+        return _page(task_id, status=status)
+    flash(_("Priority and follow-up date saved."), "info")
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _ensure_visible(task_id: str) -> None:
