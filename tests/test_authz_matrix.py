@@ -321,6 +321,16 @@ MATRIX: tuple[Row, ...] = (
         {"document_type": "*", "procedure": "*", "step": "authz_{role}", "amount": "5",
          "unit": "working_days", "effective_from": "2099-01-01",
          "legal_basis": "Thử nghiệm phân quyền"}, note="a rule for a step no model has"),
+    Row("GET", "/admin/reminders", READ, page(403, admin=200)),
+    Row("POST", "/admin/reminders", WRITE, page(403, admin=302),
+        {"document_type": "", "step": "authz_{role}", "remind_days_before": "2",
+         "remind_on_due": "1", "escalate_head_after": "1", "escalate_office_after": "5",
+         "repeat_every": "5"}, note="a policy for a step no model has"),
+    Row("POST", "/admin/reminders/999999/delete", WRITE, page(403, admin=422),
+        note="no policy has this id"),
+    Row("GET", "/admin/jobs", READ, page(403, admin=200)),
+    Row("POST", "/admin/jobs/reminders/run", WRITE, page(403, admin=302),
+        note="runs the reminders job once (it creates each reminder once)"),
     # API: the description is public --------------------------------------------------------
     Row("GET", "/api/v1/openapi.json", READ, api(200, anonymous=200)),
     # API: models are public law to read; deploying is for process owners -------------------

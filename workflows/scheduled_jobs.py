@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from engine import Message
 from engine.scheduling import Job
 from workflows.lifecycle import Lifecycle
 from workflows.notifications import deliver_email
@@ -43,12 +44,17 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
             return deliver_email(session)
 
     return [
-        Job("timers", fire_timers, "Fire due BPMN timers", every=settings.timers_every),
+        Job("timers", fire_timers, Message("Fire due BPMN timers"), every=settings.timers_every),
         Job(
             "reminders",
             reminders,
-            "Reminders before due dates, escalations after them",
+            Message("Reminders before due dates, escalations after them"),
             every=settings.reminders_every,
         ),
-        Job("outbox", outbox, "Deliver notifications by e-mail", every=settings.outbox_every),
+        Job(
+            "outbox",
+            outbox,
+            Message("Deliver notifications by e-mail"),
+            every=settings.outbox_every,
+        ),
     ]
