@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, task_forms
+from . import audit, task_forms
 from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
 from .context import CompletionCheck, EngineContext, StepListener
 from .database import Database
@@ -32,6 +32,7 @@ from .specs import LoadedSpec, UserTaskInfo
 from .task_forms import FormState, Submission
 from .task_queries import TaskInfo, TaskQuery
 from .tasks import TaskService, state_refusal
+from .timer_events import armed_timers
 from .timers import TimerRun, TimerService
 
 
@@ -258,9 +259,7 @@ class Engine:
     ) -> list[WaitingTimer]:
         """The timers the instance waits on (a posting period, an effective date, a deadline),
         soonest first, so a page can say what a draft waits for and until when."""
-        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
         from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-        from SpiffWorkflow.util.task import TaskState
 
         with self._read(session) as s:
             row = self.instances_service.get(s, instance_id)
@@ -270,23 +269,13 @@ class Engine:
                 s, instance_id, require_running=False
             ).runtime.workflow
             found = []
-            for task in workflow.get_tasks(state=TaskState.WAITING):
-                spec = task.task_spec
-                definition = getattr(spec, "event_definition", None)
-                if not isinstance(definition, TimerEventDefinition):
-                    continue
-                value = definition.details(task).value
-                if not isinstance(value, str):
-                    continue
-                try:
-                    due = clock.as_utc(datetime.fromisoformat(value))
-                except ValueError:
-                    continue
+            for timer in armed_timers(workflow):
+                spec = timer.element
                 found.append(
                     WaitingTimer(
                         element_id=getattr(spec, "bpmn_id", None) or spec.name,
                         name=getattr(spec, "bpmn_name", None),
-                        due_at=due,
+                        due_at=timer.due_at,
                         on_step=isinstance(spec, BoundaryEvent),
                         properties=dict(
                             (getattr(spec, "extensions", None) or {}).get("properties") or {}

@@ -24,17 +24,7 @@ from .errors import EngineError, ExpressionError, NotFound, ProcessError
 from .messages import Message
 from .serialization import StateSerializer
 from .specs import LoadedSpec
-
-TIMER_EVENT_TYPES = frozenset(
-    {
-        "ClockTimeDate",
-        "ClockDuration",
-        "ClockCycle",
-        "TimeDateEventDefinition",
-        "DurationTimerEventDefinition",
-        "CycleTimerEventDefinition",
-    }
-)
+from .timer_events import armed_timers
 
 
 def _spiff_error(exc: SpiffWorkflowException) -> ProcessError:
@@ -141,31 +131,18 @@ class ProcessRuntime:
         return bool(self.workflow.completed)
 
     def next_timer_at(self) -> datetime | None:
-        """Earliest instant at which a waiting timer of this instance is due."""
-        soonest: datetime | None = None
-        for event in self.workflow.waiting_events():
-            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
-                continue
-            try:
-                moment = clock.as_utc(datetime.fromisoformat(event.value))
-            except ValueError:
-                continue
-            if soonest is None or moment < soonest:
-                soonest = moment
-        return soonest
+        """Earliest instant at which a waiting timer of this instance is due (timers behind
+        an event-based gateway included)."""
+        return min((timer.due_at for timer in armed_timers(self.workflow)), default=None)
 
     def fired_timers(self) -> list[str]:
-        """Names of waiting timers that are due now (before stepping)."""
-        due = []
+        """Element ids of waiting timers that are due now (before stepping)."""
         now = clock.now()
-        for event in self.workflow.waiting_events():
-            if event.event_type in TIMER_EVENT_TYPES and isinstance(event.value, str):
-                try:
-                    if clock.as_utc(datetime.fromisoformat(event.value)) <= now:
-                        due.append(event.name)
-                except ValueError:
-                    continue
-        return due
+        return [
+            getattr(timer.element, "bpmn_id", None) or timer.element.name
+            for timer in armed_timers(self.workflow)
+            if timer.due_at <= now
+        ]
 
     def data(self) -> dict[str, Any]:
         """The process variables as of the most recent step."""
