@@ -22,11 +22,13 @@ from .context import CompletionCheck, EngineContext, StepListener
 from .database import Database
 from .definitions import DefinitionInfo, DefinitionService
 from .errors import NotFound
+from .events import Delivery, EventService
 from .expressions import SafeEvaluator
 from .instances import InstanceInfo, InstanceService
 from .messages import Message
 from .migration import MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
+from .run_bounds import RunBoundExceeded, RunLimits
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
 from .task_forms import FormState, Submission
@@ -61,6 +63,7 @@ class Engine:
         role_known: Callable[[str], bool] | None = None,
         label_properties: tuple[str, ...] = (),
         organisation_known: Callable[[Session, str], bool] | None = None,
+        limits: RunLimits | None = None,
     ) -> None:
         database = db if isinstance(db, Database) else Database(db)
         ctx = EngineContext(
@@ -74,6 +77,8 @@ class Engine:
             ctx.role_known = role_known
         ctx.label_properties = label_properties
         ctx.organisation_known = organisation_known
+        if limits is not None:
+            ctx.limits = limits
         self.ctx = ctx
         self.db = database
         self.definitions_service = DefinitionService(ctx)
@@ -83,15 +88,23 @@ class Engine:
         self.migration_service = MigrationService(
             ctx, self.definitions_service, self.instances_service
         )
+        self.events_service = EventService(ctx, self.definitions_service, self.instances_service)
 
     # Transactions -------------------------------------------------------------------------
     @contextmanager
     def _write(self, session: Session | None) -> Iterator[Session]:
+        """The caller's transaction, or one of our own; a run of ours that hits a bound is
+        rolled back and its instance marked failed in a fresh transaction (a caller that
+        passed its session gets the error and decides: its transaction holds the lock)."""
         if session is not None:
             yield session
             return
-        with self.db.write() as own:
-            yield own
+        try:
+            with self.db.write() as own:
+                yield own
+        except RunBoundExceeded as exc:
+            self.instances_service.fail_alone(exc.instance_id, exc)
+            raise
 
     @contextmanager
     def _read(self, session: Session | None) -> Iterator[Session]:
@@ -412,6 +425,31 @@ class Engine:
     ) -> TaskInfo:
         with self._write(session) as s:
             return TaskInfo.of(self.tasks_service.complete(s, task_id, actor, data))
+
+    # Messages and signals -----------------------------------------------------------------------
+    def deliver_message(
+        self,
+        name: str,
+        *,
+        actor: Actor,
+        correlation_key: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> Delivery:
+        """Deliver the message ``name`` to the instance(s) waiting for it whose business key
+        is ``correlation_key`` (without a key: the one instance waiting), each in its own
+        transaction; when none waits, start the processes whose start event waits for it.
+        NotFound when nothing takes it; Conflict when a key is needed or every receiver
+        failed."""
+        return self.events_service.deliver(
+            "message", name, actor=actor, correlation_key=correlation_key, payload=payload
+        )
+
+    def broadcast_signal(
+        self, name: str, *, actor: Actor, payload: Mapping[str, Any] | None = None
+    ) -> Delivery:
+        """Give the signal ``name`` to every instance waiting for it (or start the processes
+        whose start event waits for it), one transaction each; NotFound when none does."""
+        return self.events_service.deliver("signal", name, actor=actor, payload=payload)
 
     # Timers -----------------------------------------------------------------------------------
     def fire_due_timers(

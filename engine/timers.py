@@ -25,6 +25,7 @@ from .context import EngineContext
 from .errors import Conflict, EngineError
 from .instances import InstanceService
 from .models import ProcessInstance
+from .run_bounds import RunBoundExceeded
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,9 @@ class TimerService:
         """Keep the instance as it was, note the error, and retry it later (not in a loop)."""
         result.failed[instance_id] = str(exc)
         log.warning("timer of instance %s failed: %s", instance_id, exc)
+        if isinstance(exc, RunBoundExceeded):
+            self.instances.fail_alone(instance_id, exc)  # retrying would run away again
+            return
         if isinstance(exc, Conflict):
             return  # someone else changed it meanwhile; the next poll sees the new state
         try:
