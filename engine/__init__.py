@@ -14,8 +14,10 @@ from .errors import (
     NotFound,
     ProcessError,
 )
+from .events import Delivery
 from .instances import InstanceInfo
 from .messages import Message
+from .run_bounds import RunBoundExceeded, RunLimits
 from .services import ServiceCall, ServiceRegistry
 from .task_queries import TaskInfo, TaskQuery
 
@@ -26,6 +28,7 @@ __all__ = [
     "Conflict",
     "Database",
     "DefinitionInfo",
+    "Delivery",
     "DeploymentError",
     "Engine",
     "EngineError",
@@ -37,6 +40,8 @@ __all__ = [
     "NotFound",
     "ProcessError",
     "RoleGrant",
+    "RunBoundExceeded",
+    "RunLimits",
     "ServiceCall",
     "ServiceRegistry",
     "StaticDirectory",

@@ -170,6 +170,10 @@ class Authorizer:
             return None
         return Message("only an administrator may send messages and signals to processes")
 
+    def refuse_migrate(self, actor: Actor, organisation: str | None) -> str | None:
+        """Move an instance to another version of its process."""
+        return self.refuse_manage_instance(actor, organisation)
+
     def refuse_manage_instance(self, actor: Actor, organisation: str | None) -> str | None:
         """Cancel, suspend, resume, migrate."""
         if self.is_supervisor(actor, organisation):

@@ -26,7 +26,7 @@ from .events import Delivery, EventService
 from .expressions import SafeEvaluator
 from .instances import InstanceInfo, InstanceService
 from .messages import Message
-from .migration import MigrationReport, MigrationService
+from .migration import MigrationPlan, MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
 from .run_bounds import RunBoundExceeded, RunLimits
 from .services import ServiceRegistry
@@ -485,6 +485,19 @@ class Engine:
             return [TaskInfo.of(row) for row in rows]
 
     # Migration ---------------------------------------------------------------------------------
+    def migration_plan(self, key: str, *, actor: Actor) -> MigrationPlan:
+        """Dry run for every running instance of ``key`` on an older version than its newest:
+        which can move to the newest and, for each that cannot, why."""
+        with self.db.read() as s:
+            return self.migration_service.plan(s, key, actor)
+
+    def migrate_instances(
+        self, key: str, *, actor: Actor, instance_ids: list[int] | None = None
+    ) -> MigrationPlan:
+        """Move the given instances of ``key`` (None: all that can) to its newest version,
+        one audited transaction each; refused ones are reported and left untouched."""
+        return self.migration_service.migrate_many(key, actor, instance_ids)
+
     def migrate(
         self,
         instance_id: int,

@@ -143,7 +143,7 @@ class InstanceService:
             process_key=row.definition_key,
             business_key=row.business_key,
             session=session,
-            budget=RunBudget(self.ctx.limits),
+            budget=RunBudget(self.ctx.limits, row.id),
         )
         runtime = ProcessRuntime.restore(
             loaded, self.ctx.serializer, row.state, self.ctx.script_engine(run)
@@ -198,7 +198,7 @@ class InstanceService:
             process_key=key,
             business_key=business_key,
             session=session,
-            budget=RunBudget(self.ctx.limits),
+            budget=RunBudget(self.ctx.limits, row.id),
         )
         runtime = ProcessRuntime.create(loaded, self.ctx.script_engine(run), variables)
         runtime.step()

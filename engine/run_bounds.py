@@ -28,7 +28,9 @@ class RunLimits:
     """What one transaction's run may spend (configurable on the engine context)."""
 
     #: Tasks the engine runs by itself (scripts, gateways, events...) in one transaction.
-    max_steps: int = 2_000
+    #: Below 1,000 on purpose: SpiffWorkflow's task iterator silently stops 1,000 tasks deep,
+    #: so a longer loop would not run away but stop, stuck, with no error at all.
+    max_steps: int = 500
     #: Wall time of one transaction's run, in seconds (measured, not the engine clock).
     max_seconds: float = 10.0
     #: Size of the stored instance state (serialized JSON, before compression), in bytes.
@@ -59,8 +61,9 @@ class RunBoundExceeded(ProcessError):
 class RunBudget:
     """What is left of the limits for one transaction's run."""
 
-    def __init__(self, limits: RunLimits) -> None:
+    def __init__(self, limits: RunLimits, instance_id: int | None = None) -> None:
         self.limits = limits
+        self.instance_id = instance_id
         self.steps = 0
         self.deadline = monotonic() + limits.max_seconds
 
@@ -76,6 +79,7 @@ class RunBudget:
                     max=limits.max_steps,
                 ),
                 bound="max_steps",
+                instance_id=self.instance_id,
                 element_id=_element(task),
             )
         self.check_time(task)
@@ -89,6 +93,7 @@ class RunBudget:
                     max=limits.max_call_depth,
                 ),
                 bound="max_call_depth",
+                instance_id=self.instance_id,
                 element_id=_element(task),
             )
         top = getattr(workflow, "top_workflow", None)
@@ -100,6 +105,7 @@ class RunBudget:
                         "the process has more than %(max)s tasks at once", max=limits.max_tasks
                     ),
                     bound="max_tasks",
+                    instance_id=self.instance_id,
                     element_id=_element(task),
                 )
 
@@ -111,6 +117,7 @@ class RunBudget:
                     max=self.limits.max_seconds,
                 ),
                 bound="max_seconds",
+                instance_id=self.instance_id,
                 element_id=_element(task),
             )
 
@@ -124,6 +131,7 @@ class RunBudget:
                     max=self.limits.max_instances,
                 ),
                 bound="max_instances",
+                instance_id=self.instance_id,
                 element_id=_element(task),
             )
 
@@ -136,4 +144,5 @@ class RunBudget:
                     max=self.limits.max_state_bytes,
                 ),
                 bound="max_state_bytes",
+                instance_id=self.instance_id,
             )

@@ -23,7 +23,7 @@ BOOLEAN: Schema = {"type": "boolean"}
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 DATE: Schema = {"type": "string", "format": "date"}
 TASK_STATES = ["open", "claimed", "completed", "cancelled"]
-INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled"]
+INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled", "failed"]
 DRAFT_STATUSES = list(STATUSES)
 
 
