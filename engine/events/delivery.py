@@ -132,7 +132,7 @@ class EventService:
                     count=len(receivers),
                     name=name,
                 ),
-                details={"instances": receivers},
+                details=[{"instance_id": instance_id} for instance_id in receivers],
             )
         for instance_id in receivers:
             self._deliver_to(instance_id, kind, name, key, data, actor, result)
@@ -149,7 +149,14 @@ class EventService:
                         name=name,
                         problem=first,
                     ),
-                    details=result.to_json(),
+                    details=[
+                        {"instance_id": instance_id, "message": problem}
+                        for instance_id, problem in result.failed.items()
+                    ]
+                    + [
+                        {"process": key, "message": problem}
+                        for key, problem in result.not_started.items()
+                    ],
                 )
             raise NotFound(_nothing_waits(kind, name, key))
         return result
