@@ -14,8 +14,10 @@ from .errors import (
     NotFound,
     ProcessError,
 )
+from .events import Delivery
 from .instances import InstanceInfo
 from .messages import Message
+from .run_bounds import RunBoundExceeded, RunLimits
 from .scheduling import records as _scheduling_records  # noqa: F401  (its table)
 from .services import ServiceCall, ServiceRegistry
 from .task_queries import TaskInfo, TaskQuery
@@ -27,6 +29,7 @@ __all__ = [
     "Conflict",
     "Database",
     "DefinitionInfo",
+    "Delivery",
     "DeploymentError",
     "Engine",
     "EngineError",
@@ -38,6 +41,8 @@ __all__ = [
     "NotFound",
     "ProcessError",
     "RoleGrant",
+    "RunBoundExceeded",
+    "RunLimits",
     "ServiceCall",
     "ServiceRegistry",
     "StaticDirectory",

@@ -175,6 +175,16 @@ class Authorizer:
     def refuse_start(self, actor: Actor, process_key: str) -> str | None:
         return None
 
+    def refuse_send_event(self, actor: Actor, kind: str, name: str) -> str | None:
+        """Deliver a message or broadcast a signal to the processes waiting for it."""
+        if actor.is_admin:
+            return None
+        return Message("only an administrator may send messages and signals to processes")
+
+    def refuse_migrate(self, actor: Actor, organisation: str | None) -> str | None:
+        """Move an instance to another version of its process."""
+        return self.refuse_manage_instance(actor, organisation)
+
     def refuse_manage_instance(self, actor: Actor, organisation: str | None) -> str | None:
         """Cancel, suspend, resume, migrate."""
         if self.is_supervisor(actor, organisation):

@@ -22,6 +22,7 @@ from .authorization import StaticDirectory
 from .core import Engine
 from .database import Database
 from .errors import EngineError, NotFound
+from .events.cli import add_event_commands
 from .schema import upgrade
 from .task_queries import TaskQuery
 
@@ -372,6 +373,7 @@ def build_cli(factory: EngineFactory = default_engine) -> click.Group:
 
         run_guarded(go)
 
+    add_event_commands(cli, parse_json_option, run_guarded)
     return cli
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .authorization import ActorDirectory, Authorizer, StaticDirectory
 from .database import Database
 from .expressions import SafeEvaluator
+from .run_bounds import RunLimits
 from .scripting import RunContext, SafeScriptEngine
 from .serialization import StateSerializer
 from .services import ServiceRegistry
@@ -72,6 +73,8 @@ class EngineContext:
     #: Whether an organisation code exists (None: any). A step is never opened for an
     #: organisation that does not exist: nobody could ever do it.
     organisation_known: Callable[[Any, str], bool] | None = None
+    #: Bounds on each transaction's run (steps, time, size, nesting, multi-instance).
+    limits: RunLimits = field(default_factory=RunLimits)
 
     def script_engine(self, run: RunContext | None = None) -> SafeScriptEngine:
         return SafeScriptEngine(self.evaluator, self.services, run)

@@ -16,23 +16,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, clock, task_forms
+from . import audit, task_forms
 from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
 from .context import CompletionCheck, EngineContext, StepListener
 from .database import Database
 from .definitions import DefinitionInfo, DefinitionService
 from .errors import NotFound
+from .events import Delivery, EventService
 from .expressions import SafeEvaluator
 from .instances import InstanceInfo, InstanceService
 from .messages import Message
-from .migration import MigrationReport, MigrationService
+from .migration import MigrationPlan, MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
+from .run_bounds import RunBoundExceeded, RunLimits
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
 from .task_attributes import UNSET, AttributeChange, Unset
 from .task_forms import FormState, Submission
 from .task_queries import TaskInfo, TaskQuery
 from .tasks import TaskService, state_refusal
+from .timer_events import armed_timers
 from .timers import TimerRun, TimerService
 
 
@@ -61,6 +64,7 @@ class Engine:
         role_known: Callable[[str], bool] | None = None,
         label_properties: tuple[str, ...] = (),
         organisation_known: Callable[[Session, str], bool] | None = None,
+        limits: RunLimits | None = None,
     ) -> None:
         database = db if isinstance(db, Database) else Database(db)
         ctx = EngineContext(
@@ -74,6 +78,8 @@ class Engine:
             ctx.role_known = role_known
         ctx.label_properties = label_properties
         ctx.organisation_known = organisation_known
+        if limits is not None:
+            ctx.limits = limits
         self.ctx = ctx
         self.db = database
         self.definitions_service = DefinitionService(ctx)
@@ -83,15 +89,23 @@ class Engine:
         self.migration_service = MigrationService(
             ctx, self.definitions_service, self.instances_service
         )
+        self.events_service = EventService(ctx, self.definitions_service, self.instances_service)
 
     # Transactions -------------------------------------------------------------------------
     @contextmanager
     def _write(self, session: Session | None) -> Iterator[Session]:
+        """The caller's transaction, or one of our own; a run of ours that hits a bound is
+        rolled back and its instance marked failed in a fresh transaction (a caller that
+        passed its session gets the error and decides: its transaction holds the lock)."""
         if session is not None:
             yield session
             return
-        with self.db.write() as own:
-            yield own
+        try:
+            with self.db.write() as own:
+                yield own
+        except RunBoundExceeded as exc:
+            self.instances_service.fail_alone(exc.instance_id, exc)
+            raise
 
     @contextmanager
     def _read(self, session: Session | None) -> Iterator[Session]:
@@ -259,9 +273,7 @@ class Engine:
     ) -> list[WaitingTimer]:
         """The timers the instance waits on (a posting period, an effective date, a deadline),
         soonest first, so a page can say what a draft waits for and until when."""
-        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
         from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-        from SpiffWorkflow.util.task import TaskState
 
         with self._read(session) as s:
             row = self.instances_service.get(s, instance_id)
@@ -271,23 +283,13 @@ class Engine:
                 s, instance_id, require_running=False
             ).runtime.workflow
             found = []
-            for task in workflow.get_tasks(state=TaskState.WAITING):
-                spec = task.task_spec
-                definition = getattr(spec, "event_definition", None)
-                if not isinstance(definition, TimerEventDefinition):
-                    continue
-                value = definition.details(task).value
-                if not isinstance(value, str):
-                    continue
-                try:
-                    due = clock.as_utc(datetime.fromisoformat(value))
-                except ValueError:
-                    continue
+            for timer in armed_timers(workflow):
+                spec = timer.element
                 found.append(
                     WaitingTimer(
                         element_id=getattr(spec, "bpmn_id", None) or spec.name,
                         name=getattr(spec, "bpmn_name", None),
-                        due_at=due,
+                        due_at=timer.due_at,
                         on_step=isinstance(spec, BoundaryEvent),
                         properties=dict(
                             (getattr(spec, "extensions", None) or {}).get("properties") or {}
@@ -461,6 +463,31 @@ class Engine:
         with self._write(session) as s:
             return TaskInfo.of(self.tasks_service.complete(s, task_id, actor, data))
 
+    # Messages and signals -----------------------------------------------------------------------
+    def deliver_message(
+        self,
+        name: str,
+        *,
+        actor: Actor,
+        correlation_key: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> Delivery:
+        """Deliver the message ``name`` to the instance(s) waiting for it whose business key
+        is ``correlation_key`` (without a key: the one instance waiting), each in its own
+        transaction; when none waits, start the processes whose start event waits for it.
+        NotFound when nothing takes it; Conflict when a key is needed or every receiver
+        failed."""
+        return self.events_service.deliver(
+            "message", name, actor=actor, correlation_key=correlation_key, payload=payload
+        )
+
+    def broadcast_signal(
+        self, name: str, *, actor: Actor, payload: Mapping[str, Any] | None = None
+    ) -> Delivery:
+        """Give the signal ``name`` to every instance waiting for it (or start the processes
+        whose start event waits for it), one transaction each; NotFound when none does."""
+        return self.events_service.deliver("signal", name, actor=actor, payload=payload)
+
     # Timers -----------------------------------------------------------------------------------
     def fire_due_timers(
         self, now: datetime | None = None, *, limit: int | None = None, runner: str | None = None
@@ -496,6 +523,19 @@ class Engine:
             return [TaskInfo.of(row) for row in rows]
 
     # Migration ---------------------------------------------------------------------------------
+    def migration_plan(self, key: str, *, actor: Actor) -> MigrationPlan:
+        """Dry run for every running instance of ``key`` on an older version than its newest:
+        which can move to the newest and, for each that cannot, why."""
+        with self.db.read() as s:
+            return self.migration_service.plan(s, key, actor)
+
+    def migrate_instances(
+        self, key: str, *, actor: Actor, instance_ids: list[int] | None = None
+    ) -> MigrationPlan:
+        """Move the given instances of ``key`` (None: all that can) to its newest version,
+        one audited transaction each; refused ones are reported and left untouched."""
+        return self.migration_service.migrate_many(key, actor, instance_ids)
+
     def migrate(
         self,
         instance_id: int,

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import audit, clock, persistence
 from .authorization import Actor
 from .context import EngineContext
 from .definitions import DefinitionService
-from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .errors import Conflict, EngineError, Forbidden, InvalidData, NotFound
 from .messages import Message
-from .models import ProcessInstance
+from .models import OPEN_STATES, HumanTask, ProcessInstance
+from .run_bounds import RunBoundExceeded, RunBudget
 from .runtime import ProcessRuntime
 from .scripting import RunContext
 from .serialization import STATE_FORMAT
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class InstanceInfo:
     updated_at: datetime
     ended_at: datetime | None
     state_bytes: int
+    #: ``message:NAME`` / ``signal:NAME`` entries the instance waits for.
+    waiting_for: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: ProcessInstance) -> InstanceInfo:
@@ -54,6 +60,7 @@ class InstanceInfo:
             updated_at=row.updated_at,
             ended_at=row.ended_at,
             state_bytes=len(row.state or b""),
+            waiting_for=tuple(row.waiting_for or ()),
         )
 
 
@@ -77,6 +84,10 @@ def status_refusal(instance_id: int, status: str) -> Message:
         return Message("process instance %(instance)s is cancelled", instance=instance_id)
     if status == "running":
         return Message("process instance %(instance)s is running", instance=instance_id)
+    if status == "failed":
+        return Message(
+            "process instance %(instance)s has failed and no longer runs", instance=instance_id
+        )
     return Message(
         "process instance %(instance)s is %(status)s", instance=instance_id, status=status
     )
@@ -97,6 +108,16 @@ def _check_data(data: Mapping[str, Any] | None) -> dict[str, Any]:
                 )
             )
     return dict(data)
+
+
+@dataclass(frozen=True)
+class StartEvent:
+    """A message or signal that starts a process: what its start event is given."""
+
+    kind: str
+    name: str
+    event: Any  # SpiffWorkflow's BpmnEvent
+    payload: Any
 
 
 class InstanceService:
@@ -122,6 +143,7 @@ class InstanceService:
             process_key=row.definition_key,
             business_key=row.business_key,
             session=session,
+            budget=RunBudget(self.ctx.limits, row.id),
         )
         runtime = ProcessRuntime.restore(
             loaded, self.ctx.serializer, row.state, self.ctx.script_engine(run)
@@ -140,7 +162,13 @@ class InstanceService:
         organisation: str | None = None,
         labels: Mapping[str, Any] | None = None,
         version: int | None = None,
+        event: StartEvent | None = None,
     ) -> ProcessInstance:
+        """Start an instance of the newest (or the given) version of ``key``.
+
+        ``event``: the message or signal its start event waits for, given once the start
+        event waits (a process started by a message); None for a plain start.
+        """
         reason = self.ctx.authorizer.refuse_start(actor, key)
         if reason:
             raise Forbidden(reason)
@@ -166,10 +194,32 @@ class InstanceService:
         session.add(row)
         session.flush()
         run = RunContext(
-            instance_id=row.id, process_key=key, business_key=business_key, session=session
+            instance_id=row.id,
+            process_key=key,
+            business_key=business_key,
+            session=session,
+            budget=RunBudget(self.ctx.limits, row.id),
         )
         runtime = ProcessRuntime.create(loaded, self.ctx.script_engine(run), variables)
         runtime.step()
+        audited: dict[str, Any] = {
+            "definition_id": definition.id,
+            "version": definition.version,
+            "business_key": business_key,
+            "data": variables,
+        }
+        if event is not None:
+            if not runtime.catch(event.event):
+                raise Conflict(
+                    Message(
+                        "process '%(key)s' does not start with the %(kind)s '%(name)s'",
+                        key=key,
+                        kind=event.kind,
+                        name=event.name,
+                    )
+                )
+            runtime.step()
+            audited[event.kind] = {"name": event.name, "payload": event.payload}
         persistence.save(
             self.ctx,
             session,
@@ -178,12 +228,7 @@ class InstanceService:
             seen_version=None,
             actor=actor.id,
             action="start",
-            data={
-                "definition_id": definition.id,
-                "version": definition.version,
-                "business_key": business_key,
-                "data": variables,
-            },
+            data=audited,
             labels=dict(labels or {}),
         )
         return row
@@ -202,7 +247,12 @@ class InstanceService:
             actor=actor.id,
             action="cancel",
             data={"reason": reason},
-            changes={"status": "cancelled", "ended_at": clock.now(), "next_timer_at": None},
+            changes={
+                "status": "cancelled",
+                "ended_at": clock.now(),
+                "next_timer_at": None,
+                "waiting_for": None,
+            },
         )
         return opened.row
 
@@ -221,6 +271,50 @@ class InstanceService:
         if row.status != "suspended":
             raise Conflict(status_refusal(instance_id, row.status), instance_id=instance_id)
         return self._set_status(session, row, "running", actor, "resume", reason)
+
+    def fail_alone(self, instance_id: int | None, error: RunBoundExceeded) -> bool:
+        """:meth:`fail` in a transaction of its own, after the run's was rolled back."""
+        if instance_id is None:
+            return False
+        try:
+            with self.ctx.db.write() as session:
+                return self.fail(session, instance_id, error)
+        except EngineError:
+            log.exception("could not mark instance %s failed", instance_id)
+            return False
+
+    def fail(self, session: Session, instance_id: int, error: RunBoundExceeded) -> bool:
+        """Mark an instance ``failed`` after a run of it hit a bound (the transaction of that
+        run was rolled back: this is a new one). Its open steps are cancelled and nothing
+        fires for it any more; the audit log says which bound and where. False when the
+        instance does not exist (a start rolled back) or has ended meanwhile."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None or row.status not in ("running", "suspended"):
+            return False
+        now = clock.now()
+        event = audit.instance_event(
+            row,
+            actor="system",
+            action="fail",
+            data={"error": str(error), "bound": error.bound, "element_id": error.element_id},
+        )
+        persistence.update_instance(
+            session,
+            row,
+            row.version,
+            event=event,
+            status="failed",
+            updated_at=now,
+            ended_at=now,
+            next_timer_at=None,
+            waiting_for=None,
+        )
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES))
+            .values(state="cancelled", completed_at=now)
+        )
+        return True
 
     def _managed_row(self, session: Session, instance_id: int, actor: Actor) -> ProcessInstance:
         row = session.get(ProcessInstance, instance_id)

@@ -5,6 +5,11 @@ ids changed). A migration is refused, with the reason, when a task that is activ
 task waiting for someone, a timer or message being waited for, a running call activity) has
 no counterpart in the target version: the person working on it would lose it. A dry run
 reports what would happen without writing anything.
+
+:meth:`MigrationService.plan` does the dry run for every running instance of a process
+that is on an older version than the newest; :meth:`MigrationService.migrate_many` moves a
+selection (or all that can), one transaction per instance, so a refused or failing instance
+is left as it was and never undoes the others.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -22,13 +29,14 @@ from . import persistence
 from .authorization import Actor
 from .context import EngineContext
 from .definitions import DefinitionService
-from .errors import Conflict, Forbidden, InvalidData
+from .errors import Conflict, EngineError, Forbidden, InvalidData
 from .instances import InstanceService, status_refusal
 from .messages import Message
-from .models import OPEN_STATES, HumanTask
+from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .runtime import ProcessRuntime
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+JOINS = (ParallelGateway, InclusiveGateway)
 
 
 @dataclass
@@ -46,6 +54,64 @@ class MigrationReport:
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def refused(self, reason: str | None = None) -> MigrationReport:
+        """This report as the answer to a real run that did not move the instance."""
+        refusals = [*self.refusals, *([reason] if reason else [])]
+        return MigrationReport(
+            **{**self.__dict__, "possible": False, "dry_run": False, "refusals": refusals}
+        )
+
+
+@dataclass
+class MigrationPlan:
+    """Reports for the instances of one process on older versions than ``to_version``."""
+
+    key: str
+    to_definition_id: int
+    to_version: int
+    reports: list[MigrationReport] = field(default_factory=list)
+
+    @property
+    def movable(self) -> list[MigrationReport]:
+        return [report for report in self.reports if report.possible]
+
+    def by_version(self) -> dict[int, int]:
+        """How many instances run on each older version."""
+        counts: dict[int, int] = {}
+        for report in self.reports:
+            counts[report.from_version] = counts.get(report.from_version, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "to_definition_id": self.to_definition_id,
+            "to_version": self.to_version,
+            "by_version": {str(v): n for v, n in self.by_version().items()},
+            "instances": [report.to_json() for report in self.reports],
+        }
+
+
+def _refused(
+    instance_id: int,
+    target: Any,
+    reason: str,
+    *,
+    dry_run: bool,
+    to: tuple[int, int] | None = None,
+) -> MigrationReport:
+    to_id, to_version = to if to is not None else (target.id, target.version)
+    return MigrationReport(
+        instance_id=instance_id,
+        from_definition_id=0,
+        to_definition_id=to_id,
+        from_version=0,
+        to_version=to_version,
+        possible=False,
+        dry_run=dry_run,
+        refusals=[reason],
+    )
 
 
 def _label(task_spec: Any) -> str:
@@ -72,7 +138,7 @@ class MigrationService:
         dry_run: bool = False,
     ) -> MigrationReport:
         row = self.instances.get(session, instance_id)
-        refusal = self.ctx.authorizer.refuse_manage_instance(actor, row.organisation)
+        refusal = self.ctx.authorizer.refuse_migrate(actor, row.organisation)
         if refusal:
             raise Forbidden(refusal, instance_id=instance_id)
         if row.status not in ("running", "suspended"):
@@ -110,6 +176,12 @@ class MigrationService:
                 report.refusals.append(
                     f"the active step {_label(task.task_spec)} does not exist in version "
                     f"{target.version}"
+                )
+        for task in top_diff.changed:
+            if task.has_state(TaskState.WAITING) and isinstance(task.task_spec, JOINS):
+                report.refusals.append(
+                    f"it waits at the join {_label(task.task_spec)}, whose incoming branches "
+                    f"changed in version {target.version}"
                 )
         report.changed = sorted({_label(task.task_spec) for task in top_diff.changed})
         for sp_id, sp_diff in sub_diffs.items():
@@ -180,6 +252,75 @@ class MigrationService:
                     new_row.claimed_by = previous.claimed_by
         session.flush()
         return report
+
+    # Every instance of a process --------------------------------------------------------------
+    def plan(self, session: Session, key: str, actor: Actor) -> MigrationPlan:
+        """The dry run for every running or suspended instance of ``key`` on an older
+        version than the newest: which can move and, for each that cannot, why."""
+        target = self.definitions.latest(session, key)
+        rows = session.execute(
+            select(ProcessInstance.id, ProcessInstance.definition_id)
+            .where(
+                ProcessInstance.definition_key == key,
+                ProcessInstance.status.in_(("running", "suspended")),
+                ProcessInstance.definition_id != target.id,
+            )
+            .order_by(ProcessInstance.id)
+        ).all()
+        plan = MigrationPlan(key=key, to_definition_id=target.id, to_version=target.version)
+        for instance_id, _definition_id in rows:
+            try:
+                report = self.migrate(session, instance_id, target.id, actor=actor, dry_run=True)
+            except Forbidden:
+                raise
+            except EngineError as exc:
+                report = _refused(instance_id, target, str(exc), dry_run=True)
+            plan.reports.append(report)
+        return plan
+
+    def migrate_many(
+        self, key: str, actor: Actor, instance_ids: list[int] | None = None
+    ) -> MigrationPlan:
+        """Move the given instances of ``key`` (None: every one that can) to its newest
+        version, each in a transaction of its own; the reports say what moved and why the
+        others did not (a refused instance is untouched)."""
+        with self.ctx.db.read() as session:
+            planned = self.plan(session, key, actor)
+        by_id = {report.instance_id: report for report in planned.reports}
+        chosen = (
+            [r.instance_id for r in planned.reports if r.possible]
+            if instance_ids is None
+            else list(dict.fromkeys(instance_ids))
+        )
+        result = MigrationPlan(
+            key=key, to_definition_id=planned.to_definition_id, to_version=planned.to_version
+        )
+        for instance_id in chosen:
+            dry = by_id.get(instance_id)
+            if dry is None:
+                result.reports.append(
+                    _refused(
+                        instance_id,
+                        None,
+                        f"process instance {instance_id} is not a running instance of "
+                        f"'{key}' on an older version",
+                        dry_run=False,
+                        to=(planned.to_definition_id, planned.to_version),
+                    )
+                )
+                continue
+            if not dry.possible:
+                result.reports.append(dry.refused())
+                continue
+            try:
+                with self.ctx.db.write() as session:
+                    report = self.migrate(
+                        session, instance_id, planned.to_definition_id, actor=actor
+                    )
+            except EngineError as exc:
+                report = dry.refused(str(exc.message))
+            result.reports.append(report)
+        return result
 
     def _open_assignments(self, session: Session, instance_id: int) -> dict[str, _Carried]:
         """Snapshot of the open tasks, to carry claims over to the re-created tasks."""

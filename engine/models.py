@@ -120,6 +120,13 @@ class ProcessInstance(Base):
             sqlite_where=text("next_timer_at IS NOT NULL"),
         ),
         Index("ix_process_instance_business_key", "business_key"),
+        # Receivers of a message (by business key) or of a signal: only waiting rows.
+        Index(
+            "ix_process_instance_waiting",
+            "business_key",
+            postgresql_where=text("waiting_for IS NOT NULL"),
+            sqlite_where=text("waiting_for IS NOT NULL"),
+        ),
         Index("ix_process_instance_status_key", "status", "definition_key"),
     )
 
@@ -128,12 +135,14 @@ class ProcessInstance(Base):
     definition_key: Mapped[str] = mapped_column(String(200))
     business_key: Mapped[str | None] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(100))
-    # running | suspended | completed | cancelled
+    # running | suspended | completed | cancelled | failed (a run bound was hit)
     status: Mapped[str] = mapped_column(String(20))
     state: Mapped[bytes] = mapped_column(LargeBinary)
     state_format: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None]
+    # ``message:NAME`` / ``signal:NAME`` entries the instance waits for (None: nothing).
+    waiting_for: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     timer_lease_until: Mapped[datetime | None]
     timer_lease_owner: Mapped[str | None] = mapped_column(String(100))
     audit_head: Mapped[str | None] = mapped_column(String(64))

@@ -263,6 +263,9 @@ def save(
     """
     try:
         state = runtime.dump(ctx.serializer)
+    except EngineError as exc:
+        exc.instance_id = exc.instance_id or instance.id
+        raise
     except (TypeError, ValueError) as exc:
         raise ProcessError(
             Message("the process data cannot be stored: %(problem)s", problem=str(exc))
@@ -272,9 +275,10 @@ def save(
         "state": state,
         "updated_at": now,
         "next_timer_at": runtime.next_timer_at(),
+        "waiting_for": runtime.waiting_for(),
     }
     if runtime.is_completed and instance.status == "running":
-        values.update(status="completed", ended_at=now, next_timer_at=None)
+        values.update(status="completed", ended_at=now, next_timer_at=None, waiting_for=None)
     values.update(changes or {})
     if seen_version is None:
         for name, value in values.items():

@@ -21,20 +21,12 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import clock
 from .errors import EngineError, ExpressionError, NotFound, ProcessError
+from .events.waiting import waiting_for as events_waiting_for
 from .messages import Message
+from .run_bounds import RunBudget
 from .serialization import StateSerializer
 from .specs import LoadedSpec
-
-TIMER_EVENT_TYPES = frozenset(
-    {
-        "ClockTimeDate",
-        "ClockDuration",
-        "ClockCycle",
-        "TimeDateEventDefinition",
-        "DurationTimerEventDefinition",
-        "CycleTimerEventDefinition",
-    }
-)
+from .timer_events import armed_timers
 
 
 def _spiff_error(exc: SpiffWorkflowException) -> ProcessError:
@@ -70,6 +62,13 @@ class ProcessRuntime:
         self.loaded = loaded
         self.workflow = workflow
         self._ready: list[Task] | None = None  # cache, cleared whenever the workflow moves
+        context = getattr(workflow.script_engine, "context", None)
+        #: What this transaction's run may still spend (engine.run_bounds); None: unbounded.
+        self.budget: RunBudget | None = getattr(context, "budget", None)
+
+    def _spend(self, task: Task) -> None:
+        if self.budget is not None:
+            self.budget.step(task)
 
     @classmethod
     def create(
@@ -99,14 +98,26 @@ class ProcessRuntime:
         self._ready = None
         with _translated_errors():
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(did_complete_task=self._spend)
 
     def complete_user_task(self, task: Task, data: Mapping[str, Any]) -> None:
         self._ready = None
         with _translated_errors():
             task.data.update(dict(data))
             task.run()
+            self._spend(task)
         self.step()
+
+    def catch(self, event: Any) -> int:
+        """Give the workflow an event from outside (a message, a signal); returns how many
+        waiting tasks caught it (0: none waits for it, or its correlation does not match).
+
+        Due timers fire first: an event-based gateway whose timer has passed took the
+        timer's branch before this event came (SpiffWorkflow would otherwise take both).
+        """
+        self.step()
+        with _translated_errors():
+            return int(self.workflow.event_manager.catch(event, internal=False))
 
     def cancel(self) -> None:
         self._ready = None
@@ -141,31 +152,22 @@ class ProcessRuntime:
         return bool(self.workflow.completed)
 
     def next_timer_at(self) -> datetime | None:
-        """Earliest instant at which a waiting timer of this instance is due."""
-        soonest: datetime | None = None
-        for event in self.workflow.waiting_events():
-            if event.event_type not in TIMER_EVENT_TYPES or not isinstance(event.value, str):
-                continue
-            try:
-                moment = clock.as_utc(datetime.fromisoformat(event.value))
-            except ValueError:
-                continue
-            if soonest is None or moment < soonest:
-                soonest = moment
-        return soonest
+        """Earliest instant at which a waiting timer of this instance is due (timers behind
+        an event-based gateway included)."""
+        return min((timer.due_at for timer in armed_timers(self.workflow)), default=None)
 
     def fired_timers(self) -> list[str]:
-        """Names of waiting timers that are due now (before stepping)."""
-        due = []
+        """Element ids of waiting timers that are due now (before stepping)."""
         now = clock.now()
-        for event in self.workflow.waiting_events():
-            if event.event_type in TIMER_EVENT_TYPES and isinstance(event.value, str):
-                try:
-                    if clock.as_utc(datetime.fromisoformat(event.value)) <= now:
-                        due.append(event.name)
-                except ValueError:
-                    continue
-        return due
+        return [
+            getattr(timer.element, "bpmn_id", None) or timer.element.name
+            for timer in armed_timers(self.workflow)
+            if timer.due_at <= now
+        ]
+
+    def waiting_for(self) -> list[str] | None:
+        """``message:NAME``/``signal:NAME`` entries the instance waits for (None: none)."""
+        return events_waiting_for(self.workflow)
 
     def data(self) -> dict[str, Any]:
         """The process variables as of the most recent step."""
@@ -182,4 +184,5 @@ class ProcessRuntime:
         return data
 
     def dump(self, serializer: StateSerializer) -> bytes:
-        return serializer.dump_state(self.workflow)
+        check = self.budget.state_size if self.budget is not None else None
+        return serializer.dump_state(self.workflow, check)

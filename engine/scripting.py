@@ -15,10 +15,12 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
 from .errors import EngineError, ExpressionError, ProcessError
 from .expressions import SafeEvaluator
 from .messages import Message
+from .run_bounds import RunBudget
 from .services import ServiceCall, ServiceRegistry
 
 
@@ -32,6 +34,8 @@ class RunContext:
     session: Any = None
     #: Who made the engine run (the user completing a step); None for timers and starts.
     actor: str | None = None
+    #: What this transaction's run may still spend (None: unbounded, e.g. a DMN test).
+    budget: RunBudget | None = None
 
 
 class _SafeEnvironment(BasePythonScriptEngineEnvironment):
@@ -83,8 +87,11 @@ class SafeScriptEngine(PythonScriptEngine):
         self.evaluator.check_expression(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        budget = self.context.budget
+        if budget is not None:
+            budget.check_time(task)
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
         except ExpressionError as exc:
             exc.element_id = exc.element_id or _element_id(task)
             raise
@@ -94,8 +101,15 @@ class SafeScriptEngine(PythonScriptEngine):
             raise ExpressionError(
                 f"evaluating '{expression}' failed: {exc}", element_id=_element_id(task)
             ) from exc
+        spec = getattr(task, "task_spec", None)
+        cardinality = isinstance(spec, MultiInstanceTask) and expression == spec.cardinality
+        if budget is not None and cardinality:
+            budget.cardinality(task, value)
+        return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        if self.context.budget is not None:
+            self.context.budget.check_time(task)
         try:
             return self.environment.execute(script, task.data, external_context)
         except ExpressionError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -83,7 +84,11 @@ class StateSerializer(BpmnWorkflowSerializer):
         super().__init__(registry=_registry())
 
     # Instance state -------------------------------------------------------------------
-    def dump_state(self, workflow: BpmnWorkflow) -> bytes:
+    def dump_state(
+        self, workflow: BpmnWorkflow, check_size: Callable[[int], None] | None = None
+    ) -> bytes:
+        """The instance state, compressed; ``check_size`` is shown the size of the JSON
+        first (it raises to refuse a state that has grown too large)."""
         self.registry._encoder_mode = True
         try:
             dct = self.to_dict(workflow)
@@ -91,6 +96,8 @@ class StateSerializer(BpmnWorkflowSerializer):
             text = json.dumps(dct, cls=self._encoder_cls, separators=(",", ":"))
         finally:
             self.registry._encoder_mode = False
+        if check_size is not None:
+            check_size(len(text))
         return zlib.compress(text.encode("utf-8"), 1)
 
     def load_state(

@@ -9,6 +9,8 @@ as well as ISO 8601 strings, and always store the armed instant as an aware UTC 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -162,6 +164,56 @@ def use_engine_clock(event_definition: Any) -> Any:
         event_definition.expression,
         description=event_definition.description,
     )
+
+
+@dataclass(frozen=True)
+class ArmedTimer:
+    """A timer a waiting task has armed: when it is due and which element shows it.
+
+    ``element`` is the catch event's spec: the event itself, or, behind an event-based
+    gateway, the gateway's branch that the timer leads to (the gateway holds the timers of
+    all its branches in one multiple event, which SpiffWorkflow reports without a time).
+    """
+
+    task: Any
+    element: Any
+    due_at: datetime
+
+
+def armed_timers(workflow: Any) -> Iterator[ArmedTimer]:
+    """Every armed timer of ``workflow`` and its sub-processes (any order).
+
+    Reads the tasks SpiffWorkflow's event manager holds as waiting (what it refreshes
+    itself), so a timer behind an event-based gateway is seen as well as a plain one.
+    """
+    for task in list(workflow.event_manager.tasks.values()):
+        spec = task.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition):
+            due = _armed_instant(definition, task)
+            if due is not None:
+                yield ArmedTimer(task=task, element=spec, due_at=due)
+        elif isinstance(definition, MultipleEventDefinition):
+            outputs = list(getattr(spec, "outputs", []) or [])
+            branches = len(outputs) == len(definition.event_definitions)
+            for index, item in enumerate(definition.event_definitions):
+                if not isinstance(item, TimerEventDefinition):
+                    continue
+                due = _armed_instant(item, task)
+                if due is not None:
+                    yield ArmedTimer(
+                        task=task, element=outputs[index] if branches else spec, due_at=due
+                    )
+
+
+def _armed_instant(definition: TimerEventDefinition, task: Any) -> datetime | None:
+    value = definition.details(task).value
+    if not isinstance(value, str):
+        return None
+    try:
+        return clock.as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
 
 
 def timer_classes() -> dict[type, type]:

@@ -26,6 +26,7 @@ from .context import EngineContext
 from .errors import Conflict, EngineError
 from .instances import InstanceService
 from .models import ProcessInstance
+from .run_bounds import RunBoundExceeded
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,9 @@ class TimerService:
             log.warning("timer of instance %s failed: %s", instance_id, message)
             if isinstance(exc, Conflict):
                 return  # someone else changed it meanwhile; the next poll sees the new state
+            if isinstance(exc, RunBoundExceeded):
+                self._fail_instance(session, instance_id, exc)  # a retry would run away again
+                return
             self._record_failure(session, instance_id, now, message, error)
             return
         result.fired.append(instance_id)
@@ -233,6 +237,13 @@ class TimerService:
             action="timer",
             data=data,
         )
+
+    def _fail_instance(self, session: Session, instance_id: int, exc: RunBoundExceeded) -> None:
+        try:
+            with session.begin_nested():
+                self.instances.fail(session, instance_id, exc)
+        except Exception:
+            log.exception("could not mark instance %s failed", instance_id)
 
     def _record_failure(
         self,

@@ -274,6 +274,9 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/models/{definition}/xml", READ, page(403, each(EDITORS, 200))),
     Row("POST", "/models", WRITE, page(403, each(EDITORS, 302)), {"files": FORM_JSON},
         note="re-deploys a bundled form unchanged"),
+    Row("GET", "/models/qd_ubnd_tinh/migration", READ, page(403, each(EDITORS, 200))),
+    Row("POST", "/models/qd_ubnd_tinh/migration", WRITE, page(403, each(EDITORS, 302)),
+        {"instance_id": "999999"}, note="no such instance: reported, nothing changes"),
     Row("POST", "/models/bundled", WRITE, page(403, each(EDITORS, 302)),
         note="every bundled model is already deployed: nothing changes"),
     # The browser modeler: process owners and administrators; its JSON calls get a form body
@@ -341,6 +344,16 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/api/v1/definitions/{definition}", READ, api(200)),
     Row("POST", "/api/v1/definitions", WRITE, api(403, each(EDITORS, 200)),
         {"files": [FORM_JSON]}, note="200: unchanged, nothing deployed"),
+    # API: events and migration for process owners ------------------------------------------
+    Row("POST", "/api/v1/messages", WRITE, api(403, each(EDITORS, 404)),
+        {"name": "authz_nothing_waits", "correlation_key": "authz"},
+        note="nothing waits for it: 404 past authorization, nothing changes"),
+    Row("POST", "/api/v1/signals", WRITE, api(403, each(EDITORS, 404)),
+        {"name": "authz_nothing_waits"}, note="nothing waits for it: 404, nothing changes"),
+    Row("GET", "/api/v1/definitions/qd_ubnd_tinh/migration", READ, api(403, each(EDITORS, 200))),
+    Row("POST", "/api/v1/definitions/qd_ubnd_tinh/migration", WRITE,
+        api(403, each(EDITORS, 200)), {"instance_ids": [999999]},
+        note="no such instance: reported as not moved, nothing changes"),
     # API: drafts and dossiers --------------------------------------------------------------
     Row("GET", "/api/v1/drafts?text={appraisal_code}", READ, api(200),
         finds=(('"{appraisal_code}"', SEES_APPRAISAL),)),

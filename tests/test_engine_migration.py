@@ -74,3 +74,44 @@ def test_migration_needs_rights_and_the_same_process(engine: Engine) -> None:
         engine.migrate(instance.id, review_id, actor=engine.actor("an"))
     with pytest.raises(InvalidData, match="not a version of 'review'"):
         engine.migrate(instance.id, appraisal_id, actor=engine.actor("root"))
+
+
+def test_every_instance_on_an_older_version_is_planned_then_those_that_can_move(
+    engine: Engine,
+) -> None:
+    v1 = _deploy(engine, FILES["review.bpmn"])
+    an, root = engine.actor("an"), engine.actor("root")
+    waiting, also_waiting, moved_on = (
+        engine.start("review", actor=an, data=DATA).id for _ in range(3)
+    )
+    [draft] = engine.tasks(TaskQuery(instance_id=moved_on))
+    engine.complete(draft.id, an, {"summary": "done"})
+    v2 = _deploy(engine, FILES["review.bpmn"].replace(b"Task_draft", b"Task_prepare"))
+    plan = engine.migration_plan("review", actor=root)
+    assert (plan.to_definition_id, plan.to_version, plan.by_version()) == (v2, 2, {1: 3})
+    assert [r.instance_id for r in plan.movable] == [moved_on]
+    refused = {r.instance_id: r.refusals for r in plan.reports if not r.possible}
+    assert set(refused) == {waiting, also_waiting}
+    assert all("Task_draft" in reason for reasons in refused.values() for reason in reasons)
+    with pytest.raises(Forbidden):
+        engine.migration_plan("review", actor=an)
+    before = len(engine.audit_events(waiting))
+    # A selection with a refused instance: it is reported and left as it was.
+    result = engine.migrate_instances("review", actor=root, instance_ids=[waiting, 999_999])
+    assert [(r.instance_id, r.possible, r.dry_run) for r in result.reports] == [
+        (waiting, False, False),
+        (999_999, False, False),
+    ]
+    assert "not a running instance of 'review'" in result.reports[1].refusals[0]
+    assert engine.instance(waiting).definition_id == v1
+    assert len(engine.audit_events(waiting)) == before
+    # All that can: the one past the renamed step moves, audited.
+    result = engine.migrate_instances("review", actor=root)
+    assert [(r.instance_id, r.possible) for r in result.reports] == [(moved_on, True)]
+    assert engine.instance(moved_on).definition_id == v2
+    event = engine.audit_events(moved_on)[-1]
+    assert (event.action, event.actor, event.data["to_version"]) == ("migrate", "root", 2)
+    assert [r.instance_id for r in engine.migration_plan("review", actor=root).reports] == [
+        waiting,
+        also_waiting,
+    ]

@@ -23,6 +23,7 @@ from engine import (
     InvalidData,
     NotFound,
     ProcessError,
+    RunBoundExceeded,
 )
 from web.i18n import localize
 
@@ -35,6 +36,8 @@ STATUS_BY_ERROR: list[tuple[type[EngineError], int]] = [
     (InvalidData, 422),
     (DeploymentError, 422),
     (ExpressionError, 422),
+    # The model ran away: the instance was failed, nothing the user sent was wrong.
+    (RunBoundExceeded, 409),
     (ProcessError, 422),
 ]
 CODES = {

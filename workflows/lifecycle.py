@@ -75,6 +75,19 @@ class DomainAuthorizer(Authorizer):
             return None  # start_draft still limits drafts to the lead agency's people
         return Message("only drafters, heads of agencies and process owners start processes")
 
+    def refuse_migrate(self, actor: Actor, organisation: str | None) -> str | None:
+        """Process owners move running drafts to a new version of the model they own."""
+        if any(g.role == "process_owner" for g in actor.grants):
+            return None
+        return super().refuse_migrate(actor, organisation)
+
+    def refuse_send_event(self, actor: Actor, kind: str, name: str) -> str | None:
+        """Process owners deliver messages and signals (no lifecycle step waits for one, so
+        no other role needs to: a step done by a person is a user task)."""
+        if actor.is_admin or any(g.role == "process_owner" for g in actor.grants):
+            return None
+        return Message("only process owners and administrators send messages and signals")
+
 
 def organisation_exists(session: Session, code: str) -> bool:
     """The engine opens a step only for an active organisation of the directory."""

@@ -25,7 +25,7 @@ DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 DATE: Schema = {"type": "string", "format": "date"}
 TASK_STATES = ["open", "claimed", "completed", "cancelled"]
 PRIORITY_NAMES = list(PRIORITIES)
-INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled"]
+INSTANCE_STATUSES = ["running", "suspended", "completed", "cancelled", "failed"]
 DRAFT_STATUSES = list(STATUSES)
 
 

@@ -16,8 +16,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from web.api.owner_doc import OWNER_PATHS, OWNER_SCHEMAS
 from web.api.paths import PATHS, returns
 from web.api.schemas import SCHEMAS, Schema, ref
+
+ALL_SCHEMAS: dict[str, Schema] = {**SCHEMAS, **OWNER_SCHEMAS}
 
 DOCUMENT_URI = "urn:lexflow:api:v1:openapi"
 SECURED = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -51,9 +54,9 @@ DOCUMENT: dict[str, Any] = {
         {"name": "tokens", "description": "The caller's own API tokens."},
         {"name": "meta", "description": "About the API."},
     ],
-    "paths": PATHS,
+    "paths": {**PATHS, **OWNER_PATHS},
     "components": {
-        "schemas": SCHEMAS,
+        "schemas": ALL_SCHEMAS,
         "securitySchemes": {
             "bearerAuth": {
                 "type": "http",
@@ -105,7 +108,7 @@ def _registry() -> Registry:
 @cache
 def request_validator(schema: str) -> Draft202012Validator:
     """A validator for ``components.schemas[schema]`` (formats such as ``date`` checked)."""
-    if schema not in SCHEMAS:
+    if schema not in ALL_SCHEMAS:
         raise KeyError(schema)
     return Draft202012Validator(
         {"$ref": f"{DOCUMENT_URI}#/components/schemas/{schema}"},
