@@ -41,7 +41,10 @@ def test_the_timer_branch_of_an_event_gateway_is_stored_and_fires(gateway: Engin
     assert info.next_timer_at is None and info.status == "running"
     assert engine.waiting_timers(instance.id) == []
     assert [e.action for e in engine.audit_events(instance.id)] == ["start", "timer"]
-    assert engine.audit_events(instance.id)[-1].data == {"timers": ["Catch_timeout"]}
+    assert engine.audit_events(instance.id)[-1].data == {
+        "timers": ["Catch_timeout"],
+        "as_of": due.isoformat(),  # fired "as of" that moment, stamped with the real time
+    }
 
 
 def test_the_message_branch_of_an_event_gateway_wins_and_cancels_the_timer(
