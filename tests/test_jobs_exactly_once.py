@@ -1,0 +1,107 @@
+"""Four processes run the scheduler's jobs at once on PostgreSQL: 1,000 timers come due, each
+instance's task then comes due the same day; each timer fires once, each reminder is created
+once, every instance advances exactly one step."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import Database, clock
+from engine.models import AuditEvent, HumanTask, ProcessInstance
+from tests.conftest import read_model
+from tests.support import job_workers, province
+from workflows.lifecycle import Lifecycle
+from workflows.notifications import Notification
+
+SPAWN = multiprocessing.get_context("spawn")
+INSTANCES = 1000
+PROCESSES = 4
+STARTED = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
+MOMENT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # Monday 4/5/2026, 09:00 in Vietnam
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def pg_lifecycle(database_factory, postgres_server):
+    if database_factory.postgres is None:
+        database_factory.postgres = postgres_server
+    url = database_factory.postgresql()
+    db = Database(url)
+    with db.write() as session:
+        province.seed(session)
+    db.dispose()
+    lifecycle = Lifecycle(Database(url))
+    yield lifecycle
+    lifecycle.db.dispose()
+    database_factory.drop(url)
+
+
+def _start_many(lifecycle: Lifecycle) -> list[int]:
+    engine = lifecycle.engine
+    engine.deploy({"wait_then_due.bpmn": read_model("wait_then_due.bpmn")}, "owner")
+    data = {"org": "SXD", "fire_at": "2026-05-03T09:00:00", "due_on": date(2026, 5, 4).isoformat()}
+    ids: list[int] = []
+    # started on 1/5/2026, in one transaction (the set-up, not the test)
+    with clock.frozen_at(STARTED), lifecycle.db.write() as session:
+        actor = engine.actor("cv.sxd")
+        for _ in range(INSTANCES):
+            ids.append(engine.start("wait_then_due", actor=actor, data=data, session=session).id)
+    return ids
+
+
+def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecycle) -> None:
+    lifecycle = pg_lifecycle
+    ids = _start_many(lifecycle)
+    barrier, results = SPAWN.Barrier(PROCESSES), SPAWN.Queue()
+    processes = [
+        SPAWN.Process(
+            target=job_workers.run_every_job_once,
+            args=(lifecycle.db.url, MOMENT.isoformat(), barrier, results),
+        )
+        for _ in range(PROCESSES)
+    ]
+    for process in processes:
+        process.start()
+    reports = [results.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert all(ok for _, outcome in reports for ok, _, _ in outcome.values()), reports
+    fired = sum(outcome["timers"][1] for _, outcome in reports)
+    assert fired == INSTANCES  # each timer by exactly one process
+    assert sum(1 for _, outcome in reports if outcome["timers"][1]) >= 2  # work was shared
+
+    with lifecycle.db.read() as session:
+        timer_events = session.execute(
+            select(AuditEvent.instance_id, func.count())
+            .where(AuditEvent.instance_id.in_(ids), AuditEvent.action == "timer")
+            .group_by(AuditEvent.instance_id)
+        ).all()
+        open_tasks = session.execute(
+            select(func.count())
+            .select_from(HumanTask)
+            .where(HumanTask.instance_id.in_(ids), HumanTask.state == "open")
+        ).scalar_one()
+        versions = set(
+            session.execute(
+                select(ProcessInstance.version).where(ProcessInstance.id.in_(ids))
+            ).scalars()
+        )
+        reminders = session.execute(
+            select(Notification.recipient, Notification.task_id, func.count())
+            .where(Notification.kind == "reminder")
+            .group_by(Notification.recipient, Notification.task_id)
+        ).all()
+    assert len(timer_events) == INSTANCES and {n for _, n in timer_events} == {1}
+    assert open_tasks == INSTANCES
+    assert versions == {2}  # started, then advanced once by its timer: no double step
+    # the task is due today: both drafters of SXD are reminded, once each (created by
+    # whichever processes ran the reminders job after the timers had fired)
+    created = sum(outcome["reminders"][1] for _, outcome in reports)
+    assert len(reminders) == created
+    assert {count for *_, count in reminders} <= {1}
