@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.database import default_database_url
+from web.mail import smtp_config
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -55,4 +56,5 @@ def settings(instance_path: Path) -> dict[str, Any]:
         ),
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 25,
+        **smtp_config(),
     }
