@@ -121,12 +121,13 @@ class SmtpMailer:
         # One id per outbox row: a receiver that got a re-sent copy can tell it is the same.
         domain = self.settings.sender.rpartition("@")[2] or "lexflow"
         message["Message-ID"] = f"<lexflow.outbox.{mail.outbox_id}@{domain}>"
-        message["Content-Language"] = mail.language
         message.set_content(words.text)
         message.add_alternative(
             f'<!DOCTYPE html><html lang="{mail.language}"><body>{words.html}</body></html>',
             subtype="html",
         )
+        # After the body: making it multipart moves Content-* headers into the first part.
+        message["Content-Language"] = mail.language
         return message
 
     def _tls_context(self) -> ssl.SSLContext:
