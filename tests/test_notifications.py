@@ -16,7 +16,7 @@ from engine.specs import UserTaskInfo
 from tests.support.drafts import start_draft
 from tests.support.smtp import smtp_server
 from tests.support.web import csrf_token, signed_in
-from web.mail import outbox_mailer
+from web.mail import send_outbox
 from workflows.autopilot import Autopilot, at_step
 from workflows.calendar import vietnam_date
 from workflows.directory import find_user
@@ -26,7 +26,6 @@ from workflows.notifications import (
     Notification,
     OutboxMessage,
     build_digests,
-    deliver_outbox,
     notify_users,
 )
 
@@ -176,10 +175,10 @@ def test_preferences_decide_what_is_mailed_at_once_in_the_digest_or_not_at_all(
     digest = next(n for n in _notes(lifecycle) if n.kind == "digest")
     assert [item["id"] for item in digest.params["items"]] == [notes["task_new"].id]
     with smtp_server() as (port, server):
+        assert send_outbox(app) is None  # no server configured: the message waits
         app.config.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port})
-        mailer = outbox_mailer(app)
-        assert mailer is not None
-        assert len(deliver_outbox(lifecycle.db, mailer).delivered) == 1
+        run = send_outbox(app)
+        assert run is not None and len(run.delivered) == 1
     (mail,) = server.messages
     assert str(mail["Subject"]).startswith("Your Lexflow summary of")
     text = str(mail.get_body(("plain",)).get_content())

@@ -18,6 +18,7 @@ from babel.support import Translations
 from flask import Flask
 
 from workflows.notifications.kinds import Translate
+from workflows.notifications.outbox import DeliveryRun, deliver_outbox
 from workflows.notifications.smtp import SmtpMailer, SmtpSettings
 
 
@@ -78,3 +79,12 @@ def outbox_mailer(app: Flask) -> SmtpMailer | None:
     if settings is None:
         return None
     return SmtpMailer(settings, catalogue_translations(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+
+
+def send_outbox(app: Flask, limit: int = 200) -> DeliveryRun | None:
+    """Deliver what the outbox holds through the app's configured server (the scheduler's
+    delivery job); None when SMTP is not configured (messages wait, nothing is lost)."""
+    mailer = outbox_mailer(app)
+    if mailer is None:
+        return None
+    return deliver_outbox(app.extensions["lexflow"].db, mailer, limit=limit)

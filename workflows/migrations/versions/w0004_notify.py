@@ -55,7 +55,18 @@ def _new_notification_table() -> None:
 
 def upgrade() -> None:
     bind = op.get_bind()
-    old = sa.Table("notification", sa.MetaData(), autoload_with=bind)
+    old = sa.table(  # typed, so that times come back as aware UTC on SQLite too
+        "notification",
+        sa.column("id", sa.Integer()),
+        sa.column("recipient", sa.String()),
+        sa.column("kind", sa.String()),
+        sa.column("subject", sa.String()),
+        sa.column("body", sa.Text()),
+        sa.column("task_id", sa.String()),
+        sa.column("draft_id", sa.Integer()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("read_at", UTCDateTime()),
+    )
     kept = [dict(row._mapping) for row in bind.execute(sa.select(old))]
     op.drop_index(op.f("ix_notification_recipient"), table_name="notification")
     op.drop_table("notification")
