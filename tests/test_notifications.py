@@ -85,6 +85,15 @@ def test_new_released_assigned_and_returned_work_is_each_notified_once(
     new = [(n.recipient, n.kind, n.task_id) for n in _notes(lifecycle)[before:]]
     assert (author, "rework", submit.id) in new
     assert all(kind != "task_new" or task_id != submit.id for _r, kind, task_id in new)
+    # An administrator re-routes it: new work for the other organisation's group.
+    engine.reroute(
+        submit.id, engine.actor("admin"), organisation="STC", role="drafter", reason="Thử chuyển"
+    )
+    assert [(n.recipient, n.kind, n.task_id) for n in _notes(lifecycle)][-1] == (
+        "cv.stc",
+        "task_new",
+        submit.id,
+    )
 
     # Nothing twice: every (recipient, kind, topic, period) is one row.
     keys = Counter((n.recipient, n.kind, n.topic, n.period) for n in _notes(lifecycle))
