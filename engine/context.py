@@ -38,6 +38,25 @@ class StepEvent:
     actor: str
     open_tasks: list[tuple[HumanTask, UserTaskInfo | None]]
     data: Mapping[str, Any]
+    #: The tasks this step opened (a subset of ``open_tasks``): what is new for somebody.
+    created: tuple[HumanTask, ...] = ()
+    #: The user task this step completed, if it completed one.
+    task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """Told to task listeners after a task changed hands (same transaction).
+
+    ``action`` is "claim", "unclaim", "assign" or "reroute"; ``previous_assignee`` who held
+    the task before (None when it was open).
+    """
+
+    session: Session
+    task: HumanTask
+    action: str
+    actor: str
+    previous_assignee: str | None
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,7 @@ class CompletionRequest:
 
 
 StepListener = Callable[[StepEvent], None]
+TaskListener = Callable[[TaskChange], None]
 CompletionCheck = Callable[[CompletionRequest], None]
 
 
@@ -67,6 +87,7 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     spec_cache: SpecCache = field(default_factory=SpecCache)
     step_listeners: list[StepListener] = field(default_factory=list)
+    task_listeners: list[TaskListener] = field(default_factory=list)
     #: User-task properties copied into each task's labels (filterable in task queries).
     label_properties: tuple[str, ...] = ()
     completion_checks: list[CompletionCheck] = field(default_factory=list)

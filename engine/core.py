@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, task_forms
 from .authorization import Actor, ActorDirectory, Authorizer, StaticDirectory
-from .context import CompletionCheck, EngineContext, StepListener
+from .context import CompletionCheck, EngineContext, StepListener, TaskListener
 from .database import Database
 from .definitions import DefinitionInfo, DefinitionService
 from .errors import NotFound
@@ -118,6 +118,11 @@ class Engine:
     def add_step_listener(self, listener: StepListener) -> None:
         """Call ``listener`` after every saved step, inside the step's transaction."""
         self.ctx.step_listeners.append(listener)
+
+    def add_task_listener(self, listener: TaskListener) -> None:
+        """Call ``listener`` after a task is claimed, released, assigned or re-routed, inside
+        that transaction."""
+        self.ctx.task_listeners.append(listener)
 
     def add_completion_check(self, check: CompletionCheck) -> None:
         """Call ``check`` before a user task is completed; it refuses by raising InvalidData."""

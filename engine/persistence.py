@@ -311,7 +311,8 @@ def save(
         raise
     session.flush()
     if ctx.step_listeners:
-        _notify(ctx, session, instance, runtime, action, actor)
+        completed = task_id if action == "complete" else None
+        _notify(ctx, session, instance, runtime, action, actor, tuple(created), completed)
     return created
 
 
@@ -322,6 +323,8 @@ def _notify(
     runtime: ProcessRuntime,
     action: str,
     actor: str,
+    created: tuple[HumanTask, ...],
+    completed_task_id: str | None,
 ) -> None:
     rows = session.execute(
         select(HumanTask)
@@ -337,6 +340,8 @@ def _notify(
         actor=actor,
         open_tasks=[(row, loaded.user_task_by_element(row.spec_id)) for row in rows],
         data=runtime.data(),
+        created=created,
+        task_id=completed_task_id,
     )
     for listener in ctx.step_listeners:
         listener(event)

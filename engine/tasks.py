@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, clock, form_extensions, form_schemas, persistence, task_attributes
 from .authorization import Actor, TaskFacts
-from .context import CompletionRequest, EngineContext
+from .context import CompletionRequest, EngineContext, TaskChange
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .instances import InstanceService, OpenInstance, _check_data, status_refusal
 from .messages import Message
@@ -162,6 +162,7 @@ class TaskService:
         now = clock.now()
         row.state, row.assignee, row.claimed_at, row.claimed_by = "claimed", actor.id, now, actor.id
         session.flush()
+        self._tell(session, row, "claim", actor, None)
         return row
 
     def unclaim(self, session: Session, task_id: str, actor: Actor) -> HumanTask:
@@ -182,6 +183,7 @@ class TaskService:
         persistence.update_instance(session, instance, instance.version, event=event)
         row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
         session.flush()
+        self._tell(session, row, "unclaim", actor, previous)
         return row
 
     def assign(self, session: Session, task_id: str, actor: Actor, target_id: str) -> HumanTask:
@@ -209,6 +211,7 @@ class TaskService:
             actor.id,
         )
         session.flush()
+        self._tell(session, row, "assign", actor, previous)
         return row
 
     def plan(
@@ -281,10 +284,21 @@ class TaskService:
             },
         )
         persistence.update_instance(session, instance, instance.version, event=event)
+        previous = row.assignee
         row.organisation, row.role = organisation, role
         row.state, row.assignee, row.claimed_at, row.claimed_by = "open", None, None, None
         session.flush()
+        self._tell(session, row, "reroute", actor, previous)
         return row
+
+    def _tell(
+        self, session: Session, row: HumanTask, action: str, actor: Actor, previous: str | None
+    ) -> None:
+        change = TaskChange(
+            session=session, task=row, action=action, actor=actor.id, previous_assignee=previous
+        )
+        for listener in self.ctx.task_listeners:
+            listener(change)
 
     def complete(
         self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any] | None = None

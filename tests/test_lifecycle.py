@@ -23,7 +23,7 @@ from workflows.deadlines import DeadlineRule
 from workflows.directory import User, actor_of
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
-from workflows.notifications import Notification
+from workflows.notifications import Notification, render
 from workflows.registry import Regulation, RegulationLink
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in Hà Nội
@@ -340,6 +340,10 @@ def test_overdue_steps_escalate_once(deployed: Lifecycle) -> None:
     engine.fire_due_timers(later)
     engine.fire_due_timers(later + timedelta(days=3))
     with deployed.db.read() as session:
-        notes = session.execute(select(Notification)).scalars().all()
+        notes = (
+            session.execute(select(Notification).where(Notification.kind == "escalation"))
+            .scalars()
+            .all()
+        )
     assert {(n.recipient, n.kind) for n in notes} == {("gd.sxd", "escalation")}
-    assert len(notes) == 1 and draft.code in notes[0].subject
+    assert len(notes) == 1 and draft.code in render(notes[0].kind, notes[0].params, "en").subject

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +11,18 @@ from sqlalchemy import select
 from engine import TaskQuery
 from tests.conftest import read_model
 from tests.support.drafts import start_draft
+from web.i18n import compile_catalogues
+from web.mail import catalogue_translations
 from workflows.calendar import VIETNAM_TZ
 from workflows.notifications import Notification
+from workflows.notifications.kinds import render
 from workflows.reminders import PolicyProblem, PolicyValues, save_policy, send_due_reminders
 from workflows.reminders.due_scan import due_day
+
+
+def translation(folder: Path, language: str):
+    """The compiled catalogue's lookup, as the outbox writes each e-mail."""
+    return catalogue_translations(compile_catalogues(folder))(language)
 
 
 def _at(day: date, hour: int = 8) -> datetime:
@@ -33,13 +42,17 @@ def _report_due_on(lifecycle, day: date, assignee: str | None = None) -> str:
 
 
 def _keys(lifecycle, task_id: str) -> list[tuple[str, str]]:
+    """(recipient, period) of the task's notifications, in the order they were created."""
     with lifecycle.db.read() as session:
         rows = session.execute(
-            select(Notification.recipient, Notification.dedupe_key)
-            .where(Notification.task_id == task_id)
+            select(Notification.recipient, Notification.period)
+            .where(
+                Notification.task_id == task_id,
+                Notification.kind.in_(("reminder", "escalation")),
+            )
             .order_by(Notification.id)
         ).all()
-    return [(r, k.split(":", 2)[2]) for r, k in rows]
+    return [(r, k) for r, k in rows]
 
 
 def _scan(lifecycle, day: date, hour: int = 8) -> int:
@@ -126,7 +139,7 @@ def test_a_policy_for_a_step_wins_over_the_default_and_off_means_off(lifecycle) 
     assert _keys(lifecycle, task_id) == []
 
 
-def test_escalation_names_the_draft_and_reaches_the_office(lifecycle) -> None:
+def test_escalation_names_the_draft_and_reaches_the_office(lifecycle, tmp_path: Path) -> None:
     draft = start_draft(lifecycle)
     engine = lifecycle.engine
     (task,) = engine.tasks(TaskQuery(instance_id=draft.instance_id, states=("open", "claimed")))
@@ -137,13 +150,21 @@ def test_escalation_names_the_draft_and_reaches_the_office(lifecycle) -> None:
     assert _scan(lifecycle, office_day) >= 2
     with lifecycle.db.read() as session:
         rows = list(
-            session.execute(select(Notification).where(Notification.task_id == task.id)).scalars()
+            session.execute(
+                select(Notification).where(
+                    Notification.task_id == task.id, Notification.kind == "escalation"
+                )
+            ).scalars()
         )
     recipients = {row.recipient for row in rows}
     assert {"gd.sxd", "cv.vpubnd"} <= recipients
     assert all(row.draft_id == draft.id for row in rows)
-    assert all(draft.code in row.subject and task.title in row.body for row in rows)
-    assert all(day.strftime("%d/%m/%Y") in row.body for row in rows)
+    for language in ("vi", "en"):
+        text = render(rows[0].kind, rows[0].params, language)
+        assert draft.code in text.subject and day.strftime("%d/%m/%Y") in text.text
+        assert task.title in text.text or (task.title_en or task.title) in text.text
+    vietnamese = render(rows[0].kind, rows[0].params, "vi", translation(tmp_path, "vi"))
+    assert "vẫn chưa xong" in vietnamese.text, vietnamese.text
 
 
 def test_done_tasks_get_nothing(lifecycle) -> None:

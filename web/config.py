@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 from engine.database import default_database_url
+from web.mail import smtp_config
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -48,6 +50,16 @@ def scheduler_mode() -> str:
     raise ValueError(f"LEXFLOW_SCHEDULER must be web, separate or off, not {raw!r}")
 
 
+def _time_of_day(name: str, default: time) -> time:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return time.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a time of day such as 07:00, not {raw!r}") from exc
+
+
 def _seconds(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -76,9 +88,11 @@ def settings(instance_path: Path) -> dict[str, Any]:
         "SCHEDULER_INTERVAL_SECONDS": _seconds("LEXFLOW_TIMER_INTERVAL", 30),
         "REMINDER_INTERVAL_SECONDS": _seconds("LEXFLOW_REMINDER_INTERVAL", 300),
         "OUTBOX_INTERVAL_SECONDS": _seconds("LEXFLOW_OUTBOX_INTERVAL", 30),
+        "DIGEST_AT": _time_of_day("LEXFLOW_DIGEST_AT", time(7, 0)),
         "ASSETS_DIR": os.environ.get(
             "LEXFLOW_ASSETS_DIR", str(Path(__file__).resolve().parent.parent / "node_modules")
         ),
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE": 25,
+        **smtp_config(),
     }

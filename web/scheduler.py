@@ -24,6 +24,7 @@ from datetime import timedelta
 from flask import Flask
 
 from engine.scheduling import JobScheduler
+from web.mail import outbox_mailer
 from workflows.lifecycle import Lifecycle
 from workflows.scheduled_jobs import JobSettings, lifecycle_jobs
 
@@ -37,6 +38,8 @@ def job_settings(app: Flask) -> JobSettings:
         timers_every=timedelta(seconds=app.config["SCHEDULER_INTERVAL_SECONDS"]),
         reminders_every=timedelta(seconds=app.config["REMINDER_INTERVAL_SECONDS"]),
         outbox_every=timedelta(seconds=app.config["OUTBOX_INTERVAL_SECONDS"]),
+        digest_at=app.config["DIGEST_AT"],
+        mailer=outbox_mailer(app),
     )
 
 

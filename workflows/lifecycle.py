@@ -31,7 +31,10 @@ from engine import (
 from engine.authorization import SYSTEM
 from engine.context import CompletionRequest
 from engine.definitions import DefinitionInfo
-from workflows import schema  # noqa: F401  (registers the domain tables and migrations)
+from workflows import (
+    notifications,
+    schema,  # noqa: F401  (registers the domain tables and migrations)
+)
 from workflows.calendar import vietnam_date
 from workflows.calendar_store import CalendarProvider
 from workflows.deadlines import deadline_functions, rules_snapshot
@@ -124,6 +127,8 @@ class Lifecycle:
         )
         register_services(services, self)
         self.engine.add_step_listener(track_stage)
+        self.engine.add_step_listener(notifications.on_step)
+        self.engine.add_task_listener(notifications.on_task_change)
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
 

@@ -4,7 +4,9 @@
   cycle timers: implementation reports and periodic reviews are timers of that process);
 * ``reminders``: reminders before and on due dates, escalations after them
   (:mod:`workflows.reminders`);
-* ``outbox``: deliver the notifications that are waiting to be sent.
+* ``outbox``: deliver the notifications waiting in the outbox, by SMTP, outside any
+  database transaction (:func:`workflows.notifications.deliver_outbox`);
+* ``digest``: each morning, the daily summary of the day before for those who asked for one.
 
 Each job claims its items from rows, so any number of processes may run them at once.
 """
@@ -12,12 +14,14 @@ Each job claims its items from rows, so any number of processes may run them at 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
-from engine import Message
+from engine import Message, clock
 from engine.scheduling import Job
+from workflows.calendar import vietnam_date
 from workflows.lifecycle import Lifecycle
-from workflows.notifications import deliver_email
+from workflows.notifications import build_digests, deliver_outbox
+from workflows.notifications.smtp import Mailer
 from workflows.reminders import send_due_reminders
 
 
@@ -26,6 +30,9 @@ class JobSettings:
     timers_every: timedelta = timedelta(seconds=30)
     reminders_every: timedelta = timedelta(minutes=5)
     outbox_every: timedelta = timedelta(seconds=30)
+    digest_at: time = time(7, 0)
+    #: None: no SMTP configured; notifications wait in the outbox (and the pages).
+    mailer: Mailer | None = None
 
 
 def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) -> list[Job]:
@@ -40,8 +47,13 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
         return send_due_reminders(db, lifecycle.calendar).created
 
     def outbox() -> int:
-        with db.write() as session:
-            return deliver_email(session)
+        if settings.mailer is None:
+            return 0
+        return deliver_outbox(db, settings.mailer).handled
+
+    def digest() -> int:
+        yesterday = vietnam_date(clock.now()) - timedelta(days=1)
+        return build_digests(db, yesterday)
 
     return [
         Job("timers", fire_timers, Message("Fire due BPMN timers"), every=settings.timers_every),
@@ -56,5 +68,11 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
             outbox,
             Message("Deliver notifications by e-mail"),
             every=settings.outbox_every,
+        ),
+        Job(
+            "digest",
+            digest,
+            Message("The daily summary of the day before"),
+            daily_at=settings.digest_at,
         ),
     ]

@@ -20,7 +20,7 @@ from workflows.calendar import vietnam_date
 from workflows.deadlines import rules_snapshot, step_name
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import DOCUMENT_TYPES, Draft
-from workflows.notifications import notify
+from workflows.notifications import ESCALATION, notify_users
 from workflows.plan_entry import enter_plan as link_to_plan
 
 if TYPE_CHECKING:
@@ -88,30 +88,28 @@ def register_services(services: ServiceRegistry, lifecycle: Lifecycle) -> None:
             )
         ).scalars()
         recipients = set(_holders(call, "agency_head", lead)) if lead else set()
-        titles = []
+        late_steps = []
         for task in late:
-            titles.append(task.title)
+            late_steps.append({"vi": task.title, "en": task.title_en or task.title})
             if task.assignee:
                 recipients.add(task.assignee)
         draft = call.session.execute(
             select(Draft).where(Draft.code == call.business_key)
         ).scalar_one_or_none()
-        name = step_name(step)
-        subject = f"Quá hạn: {name} — {data.get('draft_code') or call.business_key}"
-        body = (
-            f"Bước '{name}' của dự thảo {data.get('title', '')} đã quá thời hạn luật định.\n"
-            + "\n".join(f"- {title}" for title in titles)
+        params: dict[str, Any] = {
+            "step": {"vi": step_name(step, "vi"), "en": step_name(step, "en")},
+            "late_steps": late_steps,
+        }
+        if draft is None:
+            params.update(draft_code=data.get("draft_code") or call.business_key or "")
+        notify_users(
+            call.session,
+            recipients,
+            ESCALATION,
+            draft_id=draft.id if draft else None,
+            period=f"{step}:{call.task_id}",
+            params=params,
         )
-        for recipient in sorted(recipients):
-            notify(
-                call.session,
-                recipient,
-                "escalation",
-                f"{call.instance_id}:{step}:{call.task_id}",
-                subject,
-                body,
-                draft_id=draft.id if draft else None,
-            )
         return {"step": step, "notified": sorted(recipients), "at": clock.now().isoformat()}
 
     @services.register("enter_plan")

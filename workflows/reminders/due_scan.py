@@ -31,7 +31,7 @@ from engine.models import OPEN_STATES, HumanTask, ProcessInstance
 from workflows.calendar import WorkingCalendar, vietnam_date
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import DOCUMENT_TYPES, Draft
-from workflows.notifications import notify
+from workflows.notifications import notify_users
 from workflows.organisations import resolve
 from workflows.roles import SUPERVISOR_ROLES
 
@@ -54,6 +54,11 @@ class Owed:
     kind: str  # reminder | escalation
     key: str  # before | due | head:<n> | office:<n>
     level: str  # holder | head | office
+
+    @property
+    def when(self) -> str:
+        """How the message reads: before the due day, on it, or late."""
+        return self.key if self.key in ("before", "due") else "late"
 
 
 def owed_for(policy: PolicyValues, late: int) -> Owed | None:
@@ -103,21 +108,21 @@ def send_due_reminders(
                 owed = owed_for(policy, cal.working_days_between(day, today))
                 if owed is None:
                     continue
-                for recipient in people.recipients(task, draft, owed.level):
-                    subject, body = _texts(owed, task, draft, day)
-                    created = notify(
-                        session,
-                        recipient,
-                        owed.kind,
-                        f"task:{task.id}:{owed.key}",
-                        subject,
-                        body,
-                        draft_id=draft.id if draft else None,
-                        task_id=task.id,
-                    )
-                    if created is not None:
-                        result.created += 1
-                        result.by_kind[owed.kind] = result.by_kind.get(owed.kind, 0) + 1
+                created = notify_users(
+                    session,
+                    people.recipients(task, draft, owed.level),
+                    owed.kind,
+                    task=task,
+                    draft_id=draft.id if draft else None,
+                    period=owed.key,
+                    params={
+                        "when": owed.when,
+                        **({"holder": task.assignee} if task.assignee else {}),
+                    },
+                )
+                if created:
+                    result.created += len(created)
+                    result.by_kind[owed.kind] = result.by_kind.get(owed.kind, 0) + len(created)
             last = rows[-1][0]
             after = (last.due_at, last.id)
         if len(rows) < BATCH:
@@ -208,21 +213,3 @@ class _People:
             if office:
                 people |= set(self.holders({"ubnd_office"}, office))
         return sorted(people)
-
-
-def _texts(owed: Owed, task: HumanTask, draft: Draft | None, day: date) -> tuple[str, str]:
-    """Subject and body in words: the step's title, the draft's code and title, the day."""
-    when = day.strftime("%d/%m/%Y")
-    what = f"{draft.code} — {draft.title}" if draft else f"#{task.instance_id}"
-    if owed.key == "before":
-        subject = f"Nhắc việc: {task.title} — hạn {when}"
-        body = f"Bước '{task.title}' của {what} đến hạn ngày {when}."
-    elif owed.key == "due":
-        subject = f"Đến hạn hôm nay: {task.title}"
-        body = f"Hôm nay ({when}) là hạn của bước '{task.title}' của {what}."
-    else:
-        subject = f"Quá hạn: {task.title} — {draft.code if draft else task.instance_id}"
-        body = f"Bước '{task.title}' của {what} đã quá hạn (hạn {when})" + (
-            f"; người đang xử lý: {task.assignee}." if task.assignee else "."
-        )
-    return subject, body

@@ -1,0 +1,106 @@
+"""What the steps of a process tell people: new work, rework, released and assigned tasks.
+
+Two engine listeners, both running inside the transaction of the change, so a notification
+exists exactly when its cause was committed (a step that rolls back, or loses the race for
+its instance, notifies nobody):
+
+- :func:`on_step` after every saved step: each task the step opened is news for the
+  holders of its role in its organisation ("new task"), or — when the workflow had done the
+  same step before — rework, for the earlier author the task was routed back to
+  (:mod:`engine.task_routing`) or for the group;
+- :func:`on_task_change` after a task changes hands: released (back to the group),
+  assigned or delegated (to the new assignee), re-routed (to the new group).
+
+Nobody is told of what they did themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.context import StepEvent, TaskChange
+from engine.models import HumanTask
+from workflows.directory import RoleAssignment, User
+from workflows.notifications.kinds import REWORK, TASK_ASSIGNED, TASK_NEW, TASK_RETURNED
+from workflows.notifications.notify import notify_users
+
+
+def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
+    """The active users offered a task of ``role`` in ``organisation`` (any one when None)."""
+    if role is None:
+        return []
+    query = (
+        select(User.username)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == role, User.active)
+    )
+    if organisation is not None:
+        query = query.where(RoleAssignment.organisation_code == organisation)
+    return sorted(set(session.execute(query).scalars()))
+
+
+def _done_before(session: Session, event: StepEvent) -> set[str]:
+    """Steps among those just opened that the workflow had completed before (rework)."""
+    specs = {task.spec_id for task in event.created}
+    query = select(HumanTask.spec_id).where(
+        HumanTask.instance_id == event.instance.id,
+        HumanTask.state == "completed",
+        HumanTask.spec_id.in_(specs),
+    )
+    if event.task_id is not None:  # the next instance of a sequential step is not rework
+        query = query.where(HumanTask.id != event.task_id)
+    return set(session.execute(query).scalars())
+
+
+def _others(names: Iterable[str], actor: str) -> list[str]:
+    return [name for name in names if name != actor]
+
+
+def on_step(event: StepEvent) -> None:
+    """Step listener: notify who the tasks opened by this step are for."""
+    if not event.created:
+        return
+    session = event.session
+    again = _done_before(session, event)
+    for task in event.created:
+        kind = REWORK if task.spec_id in again else TASK_NEW
+        if task.assignee:
+            recipients = [task.assignee]
+        else:
+            recipients = role_holders(session, task.role, task.organisation)
+        notify_users(session, _others(recipients, event.actor), kind, task=task)
+
+
+def on_task_change(change: TaskChange) -> None:
+    """Task listener: a released, assigned or re-routed task is news for its new holders."""
+    session, task = change.session, change.task
+    period = clock.now().isoformat()  # the same task may be released or assigned again
+    by = _display_name(session, change.actor)
+    if change.action == "unclaim":
+        recipients = role_holders(session, task.role, task.organisation)
+        kind = TASK_RETURNED
+    elif change.action == "assign" and task.assignee:
+        recipients, kind = [task.assignee], TASK_ASSIGNED
+    elif change.action == "reroute":
+        recipients, kind = role_holders(session, task.role, task.organisation), TASK_NEW
+    else:
+        return
+    notify_users(
+        session,
+        _others(recipients, change.actor),
+        kind,
+        task=task,
+        period=period,
+        params={"by": by},
+    )
+
+
+def _display_name(session: Session, username: str) -> str:
+    name = session.execute(
+        select(User.full_name).where(User.username == username)
+    ).scalar_one_or_none()
+    return name or username

@@ -1,0 +1,179 @@
+"""Creating notifications, once each, in the transaction of what caused them.
+
+:func:`notify_users` is the one way in: it gathers the facts a message needs (the step's
+names, the draft's code and title, the due date), inserts one row per recipient with
+``INSERT ... ON CONFLICT DO NOTHING`` on the uniqueness key — so a second attempt (a
+retried step, a second scheduler process) creates nothing and never aborts the caller's
+transaction — and, for recipients who want it e-mailed at once, the outbox row beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import HumanTask
+from workflows.calendar import vietnam_date
+from workflows.directory import User
+from workflows.drafts import Draft, draft_by_code
+from workflows.notifications.kinds import KINDS
+from workflows.notifications.model import (
+    IMMEDIATE,
+    NO_ADDRESS,
+    PENDING,
+    Notification,
+    OutboxMessage,
+)
+from workflows.notifications.preferences import deliveries_for
+from workflows.registry import Regulation
+
+_KEY = ["recipient", "kind", "topic", "period"]
+
+
+def task_facts(session: Session, task: HumanTask) -> dict[str, Any]:
+    """What a message about ``task`` names: its step in both languages, its draft, its due
+    date."""
+    facts: dict[str, Any] = {"step": {"vi": task.title, "en": task.title_en or task.title}}
+    if task.due_at is not None:
+        facts["due"] = vietnam_date(task.due_at).isoformat()
+    labels = task.labels or {}
+    draft = draft_by_code(session, labels.get("draft_code")) if labels.get("draft_code") else None
+    if draft is None:
+        draft = _monitored_draft(session, task.instance_id)
+    if draft is not None:
+        facts.update(draft_facts(draft))
+    elif labels.get("regulation"):
+        facts["draft_code"] = str(labels["regulation"])
+    return facts
+
+
+def draft_facts(draft: Draft) -> dict[str, Any]:
+    return {"draft_id": draft.id, "draft_code": draft.code, "draft_title": draft.title}
+
+
+def _monitored_draft(session: Session, instance_id: int) -> Draft | None:
+    """The draft a monitoring process's regulation came from (monitoring has no draft)."""
+    draft_id = session.execute(
+        select(Regulation.draft_id).where(Regulation.monitoring_instance_id == instance_id)
+    ).scalar_one_or_none()
+    return session.get(Draft, draft_id) if draft_id else None
+
+
+def notify_users(
+    session: Session,
+    recipients: Iterable[str],
+    kind: str,
+    *,
+    task: HumanTask | None = None,
+    draft_id: int | None = None,
+    period: str = "",
+    params: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Notify each active user among ``recipients`` (usernames) once; returns the new rows.
+
+    The topic is ``task`` when given, else the draft. ``params`` add to (or override) the
+    facts gathered from the task and draft. Unknown and inactive usernames are skipped.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    names = sorted(set(recipients))
+    if not names:
+        return []
+    users = session.execute(
+        select(User.id, User.username, User.email).where(User.username.in_(names), User.active)
+    ).all()
+    if not users:
+        return []
+    facts: dict[str, Any] = task_facts(session, task) if task is not None else {}
+    if task is None and draft_id is not None and "draft_code" not in (params or {}):
+        draft = session.get(Draft, draft_id)
+        if draft is not None:
+            facts.update(draft_facts(draft))
+    facts.update(params or {})
+    draft_id = draft_id if draft_id is not None else facts.get("draft_id")
+    topic = f"task:{task.id}" if task is not None else (f"draft:{draft_id}" if draft_id else "")
+    deliveries = deliveries_for(session, (user.id for user in users), kind)
+    moment = now or clock.now()
+    created: list[Notification] = []
+    for user in users:
+        delivery = deliveries[user.id]
+        if not user.email and delivery != "off":
+            delivery = NO_ADDRESS
+        values = {
+            "recipient": user.username,
+            "kind": kind,
+            "topic": topic,
+            "period": period[:60],
+            "task_id": task.id if task is not None else None,
+            "draft_id": draft_id,
+            "params": facts,
+            "delivery": delivery,
+            "created_at": moment,
+        }
+        new_id = _insert_once(session, values)
+        if new_id is None:
+            continue
+        if delivery == IMMEDIATE:
+            enqueue(session, new_id, moment)
+        row = session.get(Notification, new_id)
+        if row is not None:
+            created.append(row)
+    return created
+
+
+def notify(
+    session: Session,
+    recipient: str,
+    kind: str,
+    *,
+    task: HumanTask | None = None,
+    draft_id: int | None = None,
+    period: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> Notification | None:
+    """Notify one user (see :func:`notify_users`); None when it was already notified."""
+    rows = notify_users(
+        session, [recipient], kind, task=task, draft_id=draft_id, period=period, params=params
+    )
+    return rows[0] if rows else None
+
+
+def enqueue(session: Session, notification_id: int, now: datetime | None = None) -> None:
+    """Put the notification's e-mail in the outbox (once: the row is unique per
+    notification)."""
+    moment = now or clock.now()
+    session.execute(
+        _insert_ignoring_duplicates(session, OutboxMessage, ["notification_id"]).values(
+            notification_id=notification_id,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=moment,
+            created_at=moment,
+            updated_at=moment,
+        )
+    )
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
+    statement = (
+        _insert_ignoring_duplicates(session, Notification, _KEY)
+        .values(**values)
+        .returning(Notification.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _insert_ignoring_duplicates(session: Session, model: Any, key: list[str]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=key)
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing(index_elements=key)
+    return insert(model)  # pragma: no cover - Lexflow runs on SQLite and PostgreSQL
