@@ -1,6 +1,7 @@
 """Four processes run the scheduler's jobs at once on PostgreSQL: 1,000 timers come due, each
 instance's task then comes due the same day; each timer fires once, each reminder is created
-once, every instance advances exactly one step."""
+once and e-mailed once (to a real SMTP server on loopback), every instance advances exactly
+one step."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from engine import Database, clock
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from tests.conftest import read_model
 from tests.support import job_workers, province
+from tests.support.smtp import smtp_server
+from workflows.directory import find_user
 from workflows.lifecycle import Lifecycle
-from workflows.notifications import Notification
+from workflows.notifications import Notification, OutboxMessage
+from workflows.notifications.preferences import set_preferences
 
 SPAWN = multiprocessing.get_context("spawn")
 INSTANCES = 1000
@@ -54,14 +58,13 @@ def _start_many(lifecycle: Lifecycle) -> list[int]:
     return ids
 
 
-def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecycle) -> None:
-    lifecycle = pg_lifecycle
-    ids = _start_many(lifecycle)
+def _round(lifecycle: Lifecycle, smtp_port: int) -> list[tuple[int, dict]]:
+    """Every job once in each of the processes, all released at the same moment."""
     barrier, results = SPAWN.Barrier(PROCESSES), SPAWN.Queue()
     processes = [
         SPAWN.Process(
             target=job_workers.run_every_job_once,
-            args=(lifecycle.db.url, MOMENT.isoformat(), barrier, results),
+            args=(lifecycle.db.url, MOMENT.isoformat(), barrier, results, smtp_port),
         )
         for _ in range(PROCESSES)
     ]
@@ -71,6 +74,23 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecyc
     for process in processes:
         process.join(timeout=60)
         assert process.exitcode == 0
+    return reports
+
+
+def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecycle) -> None:
+    lifecycle = pg_lifecycle
+    ids = _start_many(lifecycle)
+    with lifecycle.db.write() as session:
+        for username in ("cv.sxd", "cv2.sxd"):
+            user = find_user(session, username)
+            assert user is not None
+            user.email = f"{username}@tinh.example.vn"
+            set_preferences(session, user.id, {"task_new": "off"})  # only reminders by e-mail
+    with smtp_server() as (port, server):
+        reports = _round(lifecycle, port)
+        # a second round delivers what the first created after its own outbox job had run
+        later = _round(lifecycle, port)
+        mails = list(server.messages)
     assert all(ok for _, outcome in reports for ok, _, _ in outcome.values()), reports
     fired = sum(outcome["timers"][1] for _, outcome in reports)
     assert fired == INSTANCES  # each timer by exactly one process
@@ -105,3 +125,16 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecyc
     created = sum(outcome["reminders"][1] for _, outcome in reports)
     assert len(reminders) == created
     assert {count for *_, count in reminders} <= {1}
+    assert len(reminders) == 2 * INSTANCES  # both drafters of SXD, for each task
+    assert sum(outcome["timers"][1] + outcome["reminders"][1] for _, outcome in later) == 0
+    # each reminder e-mailed exactly once (one outbox row, one Message-ID, one mail)
+    with lifecycle.db.read() as session:
+        delivered = session.execute(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .join(Notification, Notification.id == OutboxMessage.notification_id)
+            .where(Notification.kind == "reminder", OutboxMessage.state == "delivered")
+        ).scalar_one()
+    ids_sent = [str(m["Message-ID"]) for m in mails]
+    assert delivered == 2 * INSTANCES
+    assert len(ids_sent) == len(set(ids_sent)) == delivered  # no mail twice, none lost

@@ -24,6 +24,9 @@ from workflows.notifications import build_digests, deliver_outbox
 from workflows.notifications.smtp import Mailer
 from workflows.reminders import send_due_reminders
 
+#: Mails one run of the outbox job sends at most (the next run, seconds later, goes on).
+OUTBOX_PER_RUN = 5000
+
 
 @dataclass(frozen=True)
 class JobSettings:
@@ -49,7 +52,7 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
     def outbox() -> int:
         if settings.mailer is None:
             return 0
-        return deliver_outbox(db, settings.mailer).handled
+        return deliver_outbox(db, settings.mailer, limit=OUTBOX_PER_RUN).handled
 
     def digest() -> int:
         yesterday = vietnam_date(clock.now()) - timedelta(days=1)

@@ -10,12 +10,16 @@ from typing import Any
 from engine import Database, clock
 from engine.scheduling import JobScheduler
 from workflows.lifecycle import Lifecycle
-from workflows.scheduled_jobs import lifecycle_jobs
+from workflows.notifications.smtp import SmtpMailer, SmtpSettings
+from workflows.scheduled_jobs import JobSettings, lifecycle_jobs
 
 
-def run_every_job_once(url: str, at: str, barrier: Any, results: Any) -> None:
+def run_every_job_once(
+    url: str, at: str, barrier: Any, results: Any, smtp_port: int | None = None
+) -> None:
     lifecycle = Lifecycle(Database(url))
-    scheduler = JobScheduler(lifecycle.db, lifecycle_jobs(lifecycle))
+    mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=smtp_port)) if smtp_port else None
+    scheduler = JobScheduler(lifecycle.db, lifecycle_jobs(lifecycle, JobSettings(mailer=mailer)))
     barrier.wait(timeout=120)
     with clock.travelling(datetime.fromisoformat(at)):
         outcomes = scheduler.run_once()
