@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock
-from .bundle import Bundle, decision_id, decision_name, refuse
+from .bundle import decision_id, decision_name, refuse
 from .context import EngineContext
 from .errors import DeploymentError, NotFound
+from .lint import LintProblem
+from .lint.check import check_upload, direct_calls
 from .messages import Message
 from .models import Definition, SpecBlob
-from .specs import LoadedSpec, build_blob, describe_user_tasks, load_blob
-from .validation import Problem, check_process_specs
+from .specs import LoadedSpec, build_blob, load_blob
 
 MAX_FILES = 50
 
@@ -81,7 +82,14 @@ class DefinitionService:
         files: Mapping[str, bytes | str] | Iterable[tuple[str, bytes | str]],
         actor: str,
         note: str | None = None,
+        warnings: list[LintProblem] | None = None,
     ) -> list[DefinitionInfo]:
+        """Store a new version of every changed file, or refuse the whole upload.
+
+        Every lint rule runs first (:func:`engine.lint.check.check_upload`); any error
+        refuses with each problem's rule, element and line, and warnings (appended to
+        ``warnings`` when given) do not block.
+        """
         items = list(files.items()) if isinstance(files, Mapping) else list(files)
         if not items:
             raise DeploymentError(
@@ -89,15 +97,17 @@ class DefinitionService:
             )
         if len(items) > MAX_FILES:
             raise DeploymentError(Message("at most %(n)s files per deployment", n=MAX_FILES))
-        bundle = Bundle(self.ctx, session)
-        for filename, raw in items:
-            data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-            bundle.add_upload(filename, data)
+        checked = check_upload(self.ctx, session, items, tolerant=False)
+        bundle = checked.bundle
         if not bundle.uploaded and not bundle.uploaded_resources:
             raise DeploymentError(
                 Message("nothing to deploy: no BPMN, DMN or JSON file in the upload")
             )
-        used = bundle.resolve()
+        if checked.errors:
+            refuse(checked.errors)
+        if warnings is not None:
+            warnings.extend(checked.warnings)
+        used = checked.used
         results: list[DefinitionInfo] = []
         for name, raw in sorted(bundle.uploaded_resources.items()):
             results.append(
@@ -119,24 +129,10 @@ class DefinitionService:
                         note,
                     )
                 )
-        problems: list[Problem] = []
-        built = []
-        for process_id, document, name in bundle.uploaded_processes():
-            spec, subs = bundle.build(process_id)
-            process_specs = {process_id: spec, **subs}
-            user_tasks = describe_user_tasks(process_specs, bundle.lanes, bundle.resources)
-            problems.extend(
-                check_process_specs(
-                    process_specs,
-                    user_tasks,
-                    self.ctx.evaluator,
-                    self.ctx.services,
-                    self.ctx.role_known,
-                )
-            )
-            built.append((process_id, document, name, spec, subs, user_tasks))
-        if problems:
-            refuse(bundle.locate(list(dict.fromkeys(problems))))
+        built = [
+            (b.process_id, b.document, b.name, b.spec, b.subprocess_specs, b.user_tasks)
+            for b in checked.built
+        ]
         for process_id, document, name, spec, subs, user_tasks in built:
             used_forms = {info.form_name for info in user_tasks.values() if info.form_name}
             resources = {
@@ -150,6 +146,7 @@ class DefinitionService:
                 session.flush()
             dependencies = {
                 "called": sorted(subs),
+                "calls": direct_calls(document.root, process_id),
                 "deployed": used,
                 "forms": sorted(resources),
             }

@@ -371,12 +371,40 @@ DOCUMENT_UPLOAD: Schema = {
     "required": ["item", "file"],
 }
 
+LINT_REQUEST: Schema = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["bpmn", "dmn"], "default": "bpmn"},
+        "xml": {"type": "string", "minLength": 1, "description": "The model's XML."},
+    },
+    "required": ["xml"],
+}
+LINT_PROBLEM = record(
+    {
+        "rule": {"type": "string", "description": "Stable rule id, such as lexflow/role-known."},
+        "severity": {"type": "string", "enum": ["error", "warning"]},
+        "element_id": nullable(STRING),
+        "message": STRING,
+    },
+    "One problem: errors refuse a deploy, warnings do not.",
+)
+LINT_RESULT = record(
+    {
+        "ok": {"type": "boolean", "description": "No errors (warnings allowed)."},
+        "problems": {"type": "array", "items": ref("LintProblem")},
+    },
+    "What Lexflow's lint rules say about a model.",
+)
+
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,
     "Definition": DEFINITION,
     "DefinitionDetail": DEFINITION_DETAIL,
     "DeployRequest": DEPLOY_REQUEST,
     "DeployUpload": DEPLOY_UPLOAD,
+    "LintRequest": LINT_REQUEST,
+    "LintProblem": LINT_PROBLEM,
+    "LintResult": LINT_RESULT,
     "Instance": INSTANCE,
     "InstancePage": page_of("Instance", "One page of process instances."),
     "InstanceStart": INSTANCE_START,
