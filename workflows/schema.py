@@ -18,6 +18,7 @@ from workflows import (  # noqa: F401
     notifications,
     plan,
     registry,
+    roles,
 )
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
