@@ -210,8 +210,37 @@ def _definition_problems(
         )
 
 
+def check_gateway_conditions(subject: LintSubject) -> Iterator[Finding]:
+    """Of several flows leaving an exclusive or inclusive gateway, each needs a condition
+    unless it is the default: otherwise which way a draft goes is left to chance (an
+    exported diagram often carries only the flows' names, "yes" and "no")."""
+    for scope in _flow_scopes(subject):
+        leaving: dict[str, list[etree._Element]] = {}
+        for flow in model.sequence_flows(scope):
+            leaving.setdefault(str(flow.get("sourceRef")), []).append(flow)
+        for node in model.flow_nodes(scope):
+            if model.local(node) not in ("exclusiveGateway", "inclusiveGateway"):
+                continue
+            flows = leaving.get(str(node.get("id")), [])
+            if len(flows) < 2:
+                continue
+            for flow in flows:
+                if flow.get("id") == node.get("default"):
+                    continue
+                if not model.text_of(flow.find(model.bpmn("conditionExpression"))):
+                    yield Finding(
+                        flow.get("id"),
+                        Message(
+                            "the flow '%(flow)s' leaves a gateway with other flows but has no "
+                            "condition: give it one, or make it the gateway's default flow",
+                            flow=flow.get("name") or flow.get("id"),
+                        ),
+                    )
+
+
 FLOW_RULES = (
     Rule("lexflow/dead-end", check_dead_ends),
     Rule("lexflow/unreachable", check_unreachable),
     Rule("lexflow/event-trigger", check_triggers),
+    Rule("lexflow/gateway-condition", check_gateway_conditions),
 )

@@ -19,8 +19,9 @@ from ..xmlsafety import SPIFF_NS
 from . import model
 from .problems import WARNING
 from .registry import Finding, Rule
-from .subject import LintSubject
+from .subject import LintSubject, candidate_processes
 
+ZEEBE_CALLED = "{http://camunda.org/schema/zeebe/1.0}calledElement"
 PYTHON_LANGUAGES = frozenset({"python", "text/x-python", "spiff", "spiffworkflow"})
 _ISO_TIMER = re.compile(r"^(R\d*/)?(P(?!$)|\d{4}-\d\d-\d\d)", re.IGNORECASE)
 
@@ -41,18 +42,19 @@ def check_executable(subject: LintSubject) -> Iterator[Finding]:
         pools = _participants(document.root)
         executable = [p for p in processes if model.is_executable(p)]
         if not executable:
-            first = processes[0] if processes else None
-            element = (
-                pools.get(str(first.get("id")), first.get("id")) if first is not None else None
-            )
-            yield Finding(
-                element,
-                Message(
-                    "%(file)s has no executable process: mark the pool Lexflow should run as "
-                    'executable (isExecutable="true")',
-                    file=document.filename,
-                ),
-            )
+            candidates = candidate_processes(document.root) or processes[:1]
+            for process in candidates:
+                process_id = str(process.get("id") or "")
+                yield Finding(
+                    pools.get(process_id, process_id) or None,
+                    Message(
+                        "%(file)s has no executable process: mark the pool Lexflow should run "
+                        'as executable (isExecutable="true")',
+                        file=document.filename,
+                    ),
+                )
+            if not processes:
+                yield Finding(None, Message("%(file)s has no process", file=document.filename))
             continue
         for process in processes:
             if process in executable:
@@ -250,13 +252,17 @@ def check_call_activities(subject: LintSubject) -> Iterator[Finding]:
     for _document, process in subject.processes():
         for call, key in _called(process):
             if key is None:
-                foreign = [n for _, n in _foreign_settings(call)]
+                zeebe = call.find(f"{model.bpmn('extensionElements')}/{ZEEBE_CALLED}")
                 yield Finding(
                     call.get("id"),
                     Message(
-                        "the call activity names no process to call (calledElement)%(hint)s",
-                        hint=Message("; %(names)s is not read by Lexflow", names=", ".join(foreign))
-                        if foreign
+                        "the call activity names no process to call: set its calledElement "
+                        "to the key of a process%(hint)s",
+                        hint=Message(
+                            " (zeebe:calledElement names '%(key)s', which Lexflow does not read)",
+                            key=zeebe.get("processId") or "",
+                        )
+                        if zeebe is not None
                         else "",
                     ),
                 )
@@ -360,7 +366,13 @@ def _path_back(first: str, target: str, callees: Callable[[str], list[str]]) -> 
 
 
 # Settings of other engines -------------------------------------------------------------------
-_COVERED = frozenset({"class", "delegateExpression", "expression", "type", "topic"})
+#: Settings the service and call rules already name in their errors.
+_COVERED = {
+    "serviceTask": frozenset(
+        {"class", "delegateExpression", "expression", "type", "topic", "taskDefinition"}
+    ),
+    "callActivity": frozenset({"calledElement"}),
+}
 
 
 def check_foreign_settings(subject: LintSubject) -> Iterator[Finding]:
@@ -370,8 +382,8 @@ def check_foreign_settings(subject: LintSubject) -> Iterator[Finding]:
             if tag not in model.FLOW_NODES and tag not in ("process", "sequenceFlow"):
                 continue
             settings = _foreign_settings(element)
-            if tag == "serviceTask":
-                settings = [s for s in settings if s[1] not in _COVERED]
+            covered = _COVERED.get(tag, frozenset())
+            settings = [s for s in settings if s[1] not in covered]
             if settings:
                 yield Finding(
                     element.get("id"),

@@ -20,6 +20,21 @@ from ..xmlsafety import ParsedDocument
 from . import model
 
 
+def candidate_processes(root: etree._Element) -> list[etree._Element]:
+    """The executable processes of a document; if it has none, the pools Lexflow would run
+    once marked executable: those with lanes or user tasks (a partner pool has neither)."""
+    processes = list(root.iter(model.bpmn("process")))
+    executable = [p for p in processes if model.is_executable(p)]
+    if executable:
+        return executable
+    return [
+        p
+        for p in processes
+        if p.find(f"{model.bpmn('laneSet')}") is not None
+        or next(p.iter(model.bpmn("userTask")), None) is not None
+    ]
+
+
 def _nothing_deployed(_key: str) -> bool:
     return False
 
@@ -57,11 +72,15 @@ class LintSubject:
         return [document for document in self.documents if document.kind == "bpmn"]
 
     def processes(self) -> Iterator[tuple[ParsedDocument, etree._Element]]:
-        """Every executable process of the upload, with its document."""
+        """Every executable process of the upload, with its document.
+
+        A file with no executable process (Signavio and the bpmn.io demo export pools as not
+        executable) offers its candidates instead, so that lint still says everything they
+        lack: see :func:`candidate_processes`.
+        """
         for document in self.bpmn_documents():
-            for process in document.root.iter(model.bpmn("process")):
-                if model.is_executable(process):
-                    yield document, process
+            for process in candidate_processes(document.root):
+                yield document, process
 
     def uploaded_process_ids(self) -> set[str]:
         return {str(process.get("id")) for _, process in self.processes() if process.get("id")}
