@@ -106,6 +106,13 @@ DEFINITION_PROPERTIES: dict[str, Schema] = {
         "description": "True when this request created the version; false when the same "
         "content was already deployed.",
     },
+    "redeployed_for": {
+        "type": "array",
+        "items": STRING,
+        "description": "In a deploy's answer: this process was deployed again in the same "
+        "action because it calls these processes (directly or through others), just "
+        "deployed. Empty otherwise.",
+    },
 }
 DEFINITION = record(
     DEFINITION_PROPERTIES,

@@ -108,12 +108,26 @@ def _uploaded_files() -> list[tuple[str, bytes]]:
 
 
 def _report(deployed: list[DefinitionInfo]) -> None:
-    created = [f"{d.key} v{d.version}" for d in deployed if d.created]
+    created = [f"{d.key} v{d.version}" for d in deployed if d.created and not d.redeployed_for]
     unchanged = [f"{d.key} v{d.version}" for d in deployed if not d.created]
     if created:
         flash(_("Deployed: %(list)s.", list=", ".join(created)), "info")
     if unchanged:
         flash(_("Unchanged (already deployed): %(list)s.", list=", ".join(unchanged)), "info")
+    callers = [
+        f"{d.key} v{d.version} ({', '.join(d.redeployed_for)})"
+        for d in deployed
+        if d.redeployed_for
+    ]
+    if callers:
+        flash(
+            _(
+                "Deployed again because they call what changed: %(list)s. New drafts run "
+                "the new version; running drafts keep theirs until migrated.",
+                list=", ".join(callers),
+            ),
+            "info",
+        )
 
 
 @bp.post("/models")
