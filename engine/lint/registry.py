@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..xmlsafety import line_of
 from .problems import ERROR, LintProblem, Severity
 from .subject import LintSubject
 
@@ -54,9 +53,12 @@ class RuleSet:
     def run(self, subject: LintSubject) -> list[LintProblem]:
         """Every problem of every rule, located by file and line, in rule order."""
         problems: list[LintProblem] = []
+        lines: dict[str, tuple[int | None, str]] | None = None
         for rule in self:
             for finding in rule.check(subject):
-                line, filename = locate(subject, finding.element_id)
+                if lines is None:
+                    lines = line_index(subject)
+                line, filename = lines.get(finding.element_id or "", (None, None))
                 problems.append(
                     LintProblem(
                         rule=rule.id,
@@ -70,11 +72,12 @@ class RuleSet:
         return problems
 
 
-def locate(subject: LintSubject, element_id: str | None) -> tuple[int | None, str | None]:
-    if not element_id:
-        return None, None
+def line_index(subject: LintSubject) -> dict[str, tuple[int | None, str]]:
+    """element id -> (line, file), built once: a model may have thousands of problems."""
+    index: dict[str, tuple[int | None, str]] = {}
     for document in subject.documents:
-        line = line_of(document.root, element_id)
-        if line is not None:
-            return line, document.filename
-    return None, None
+        for element in document.root.iter():
+            element_id = element.get("id") if isinstance(element.tag, str) else None
+            if element_id and element_id not in index:
+                index[element_id] = (element.sourceline, document.filename)
+    return index
