@@ -8,7 +8,8 @@ turns parser errors into :class:`DeploymentError` with the file, element id and 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from .bpmn_parser import LexflowParser, read_lanes, unsupported_elements
 from .context import EngineContext
 from .errors import DeploymentError
+from .lint import LintProblem
 from .messages import Message
 from .models import Definition
 from .specs import PROP_FORM
@@ -64,7 +66,7 @@ class Bundle:
             return
         document = parse_model(raw, filename)
         problems = [
-            Problem(element, reason, line, filename)
+            Problem(element, reason, line, filename, "lexflow/unsupported-element")
             for element, reason, line in unsupported_elements(document.root)
         ]
         if problems:
@@ -106,17 +108,25 @@ class Bundle:
         return DeploymentError(f"{where}{exc}", element_id=element, line=line)
 
     # Resolving dependencies ---------------------------------------------------------------
-    def resolve(self) -> dict[str, int]:
-        """Load deployed call targets, decisions and form schemas the upload lacks."""
+    def resolve(self, missing: list[str] | None = None) -> dict[str, int]:
+        """Load deployed call targets, decisions and form schemas the upload lacks.
+
+        A target that is nowhere raises :class:`DeploymentError`, unless ``missing`` is
+        given: then its key is appended there (the lint rules say which element needs it)
+        and resolution goes on with the rest.
+        """
         used: dict[str, int] = {}
+        absent: set[str] = set()
         while True:
             missing_processes = [
                 key
                 for key in self.parser.get_process_dependencies()
-                if key and key not in self.parser.process_parsers
+                if key and key not in self.parser.process_parsers and key not in absent
             ]
             missing_decisions = [
-                ref for ref in self._decision_refs() if ref not in self.parser.dmn_parsers
+                ref
+                for ref in self._decision_refs()
+                if ref not in self.parser.dmn_parsers and ref not in absent
             ]
             if not missing_processes and not missing_decisions:
                 break
@@ -125,6 +135,10 @@ class Bundle:
             ]:
                 row = latest_row(self.session, key, kind)
                 if row is None:
+                    if missing is not None:
+                        absent.add(key)
+                        missing.append(key)
+                        continue
                     what = "process" if kind == "bpmn" else "decision"
                     raise DeploymentError(
                         Message(
@@ -218,11 +232,13 @@ class Bundle:
                     if line is not None:
                         filename = name
                         break
-            located.append(Problem(problem.element_id, problem.message, line, filename))
+            located.append(
+                Problem(problem.element_id, problem.message, line, filename, problem.rule)
+            )
         return located
 
 
-def refuse(problems: list[Problem]) -> None:
+def refuse(problems: Sequence[Problem | LintProblem]) -> NoReturn:
     first = problems[0]
     summary = "; ".join(str(p) for p in problems[:10])
     more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
@@ -231,7 +247,13 @@ def refuse(problems: list[Problem]) -> None:
         element_id=first.element_id,
         line=first.line,
         details=[
-            {"element_id": p.element_id, "line": p.line, "file": p.filename, "message": p.message}
+            {
+                "rule": p.rule,
+                "element_id": p.element_id,
+                "line": p.line,
+                "file": p.filename,
+                "message": p.message,
+            }
             for p in problems
         ],
     )

@@ -136,6 +136,8 @@ def build_cli(factory: EngineFactory = default_engine) -> click.Group:
                 return
             for info in infos:
                 what = "deployed" if info.created else "unchanged"
+                if info.redeployed_for:
+                    what = f"deployed again (calls {', '.join(info.redeployed_for)})"
                 click.echo(f"{info.key} v{info.version} ({info.kind}) {what}  id={info.id}")
 
         run_guarded(go)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .authorization import ActorDirectory, Authorizer, StaticDirectory
 from .database import Database
 from .expressions import SafeEvaluator
+from .lint import RuleSet, default_rules
 from .run_bounds import RunLimits
 from .scripting import RunContext, SafeScriptEngine
 from .serialization import StateSerializer
@@ -96,6 +97,16 @@ class EngineContext:
     organisation_known: Callable[[Any, str], bool] | None = None
     #: Bounds on each transaction's run (steps, time, size, nesting, multi-instance).
     limits: RunLimits = field(default_factory=RunLimits)
+    #: Whether a role may own a lane, read in the caller's session (None: ``role_known``).
+    #: Roles are data the domain can add to, so deploy and lint ask in their transaction.
+    role_exists: Callable[[Any, str], bool] | None = None
+    #: The lint rules every deploy and every lint-only check runs.
+    lint_rules: RuleSet = field(default_factory=default_rules)
+
+    def knows_role(self, session: Any, role: str) -> bool:
+        if self.role_exists is not None:
+            return self.role_exists(session, role)
+        return self.role_known(role)
 
     def script_engine(self, run: RunContext | None = None) -> SafeScriptEngine:
         return SafeScriptEngine(self.evaluator, self.services, run)

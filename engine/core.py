@@ -25,6 +25,8 @@ from .errors import NotFound
 from .events import Delivery, EventService
 from .expressions import SafeEvaluator
 from .instances import InstanceInfo, InstanceService
+from .lint import LintProblem, Rule
+from .lint.check import check_upload
 from .messages import Message
 from .migration import MigrationPlan, MigrationReport, MigrationService
 from .models import AuditEvent, HumanTask, ProcessInstance
@@ -151,9 +153,30 @@ class Engine:
         note: str | None = None,
         *,
         session: Session | None = None,
+        warnings: list[LintProblem] | None = None,
     ) -> list[DefinitionInfo]:
+        """Deploy a bundle; lint errors refuse it, lint warnings go to ``warnings``."""
         with self._write(session) as s:
-            return self.definitions_service.deploy(s, files, actor, note)
+            return self.definitions_service.deploy(s, files, actor, note, warnings)
+
+    def lint(
+        self,
+        files: Mapping[str, bytes | str] | Iterable[tuple[str, bytes | str]],
+        *,
+        session: Session | None = None,
+    ) -> list[LintProblem]:
+        """What deploying these files would say, without storing anything.
+
+        The same rules as :meth:`deploy`; a file that cannot even be read is a problem too,
+        never an exception.
+        """
+        items = list(files.items()) if isinstance(files, Mapping) else list(files)
+        with self._read(session) as s:
+            return check_upload(self.ctx, s, items, tolerant=True).problems
+
+    def add_lint_rule(self, rule: Rule) -> None:
+        """Run ``rule`` on every deploy and lint (the domain's own rules)."""
+        self.ctx.lint_rules.add(rule)
 
     def definitions(
         self, key: str | None = None, *, latest_only: bool = False, session: Session | None = None

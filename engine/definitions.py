@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, clock
-from .bundle import Bundle, decision_id, decision_name, refuse
+from .bundle import decision_id, decision_name, refuse
 from .context import EngineContext
 from .errors import DeploymentError, NotFound
+from .lint import LintProblem
+from .lint.check import check_upload, direct_calls
 from .messages import Message
 from .models import Definition, SpecBlob
-from .specs import LoadedSpec, build_blob, describe_user_tasks, load_blob
-from .validation import Problem, check_process_specs
+from .specs import LoadedSpec, build_blob, load_blob
 
 MAX_FILES = 50
 
@@ -46,6 +47,9 @@ class DefinitionInfo:
     deployed_at: datetime
     note: str | None
     created: bool = False
+    #: Set on a version deployed again in the same action because these processes it
+    #: calls (directly or through others) were just deployed: see ``_redeploy_callers``.
+    redeployed_for: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: Definition, created: bool = False) -> DefinitionInfo:
@@ -81,7 +85,18 @@ class DefinitionService:
         files: Mapping[str, bytes | str] | Iterable[tuple[str, bytes | str]],
         actor: str,
         note: str | None = None,
+        warnings: list[LintProblem] | None = None,
+        *,
+        with_callers: bool = True,
     ) -> list[DefinitionInfo]:
+        """Store a new version of every changed file, or refuse the whole upload.
+
+        Every lint rule runs first (:func:`engine.lint.check.check_upload`); any error
+        refuses with each problem's rule, element and line, and warnings (appended to
+        ``warnings`` when given) do not block. Deployed processes that call a process of
+        this upload get a new version in the same transaction (``with_callers``), listed
+        after the upload's with ``redeployed_for``.
+        """
         items = list(files.items()) if isinstance(files, Mapping) else list(files)
         if not items:
             raise DeploymentError(
@@ -89,15 +104,17 @@ class DefinitionService:
             )
         if len(items) > MAX_FILES:
             raise DeploymentError(Message("at most %(n)s files per deployment", n=MAX_FILES))
-        bundle = Bundle(self.ctx, session)
-        for filename, raw in items:
-            data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
-            bundle.add_upload(filename, data)
+        checked = check_upload(self.ctx, session, items, tolerant=False)
+        bundle = checked.bundle
         if not bundle.uploaded and not bundle.uploaded_resources:
             raise DeploymentError(
                 Message("nothing to deploy: no BPMN, DMN or JSON file in the upload")
             )
-        used = bundle.resolve()
+        if checked.errors:
+            refuse(checked.errors)
+        if warnings is not None:
+            warnings.extend(checked.warnings)
+        used = checked.used
         results: list[DefinitionInfo] = []
         for name, raw in sorted(bundle.uploaded_resources.items()):
             results.append(
@@ -119,24 +136,10 @@ class DefinitionService:
                         note,
                     )
                 )
-        problems: list[Problem] = []
-        built = []
-        for process_id, document, name in bundle.uploaded_processes():
-            spec, subs = bundle.build(process_id)
-            process_specs = {process_id: spec, **subs}
-            user_tasks = describe_user_tasks(process_specs, bundle.lanes, bundle.resources)
-            problems.extend(
-                check_process_specs(
-                    process_specs,
-                    user_tasks,
-                    self.ctx.evaluator,
-                    self.ctx.services,
-                    self.ctx.role_known,
-                )
-            )
-            built.append((process_id, document, name, spec, subs, user_tasks))
-        if problems:
-            refuse(bundle.locate(list(dict.fromkeys(problems))))
+        built = [
+            (b.process_id, b.document, b.name, b.spec, b.subprocess_specs, b.user_tasks)
+            for b in checked.built
+        ]
         for process_id, document, name, spec, subs, user_tasks in built:
             used_forms = {info.form_name for info in user_tasks.values() if info.form_name}
             resources = {
@@ -150,6 +153,7 @@ class DefinitionService:
                 session.flush()
             dependencies = {
                 "called": sorted(subs),
+                "calls": direct_calls(document.root, process_id),
                 "deployed": used,
                 "forms": sorted(resources),
             }
@@ -168,7 +172,58 @@ class DefinitionService:
                 )
             )
         self._link_called_versions(session, results, used)
+        if with_callers:
+            results.extend(self._redeploy_callers(session, results, actor, note))
         return results
+
+    def _redeploy_callers(
+        self, session: Session, results: list[DefinitionInfo], actor: str, note: str | None
+    ) -> list[DefinitionInfo]:
+        """New versions of the deployed processes that call a process just deployed.
+
+        A process's spec is frozen with everything it calls when it is deployed (so a
+        running draft never changes under it); without this, a changed stage would reach
+        no new draft until someone redeployed every parent by hand. ``called`` lists what a
+        version calls directly and through others, so grandparents come in the same pass.
+        """
+        changed = {info.key for info in results if info.kind == "bpmn" and info.created}
+        if not changed:
+            return []
+        uploaded = {info.key for info in results}
+        newest: dict[str, Definition] = {}
+        for row in session.execute(
+            select(Definition).where(Definition.kind == "bpmn").order_by(Definition.version)
+        ).scalars():
+            newest[row.key] = row
+        callers = {
+            key: sorted(set((row.dependencies or {}).get("called") or ()) & changed)
+            for key, row in newest.items()
+            if key not in uploaded
+        }
+        callers = {key: called for key, called in callers.items() if called}
+        if not callers:
+            return []
+        files = {newest[key].filename: newest[key].xml for key in sorted(callers)}
+        try:
+            again = self.deploy(session, files, actor, note, with_callers=False)
+        except DeploymentError as exc:
+            raise DeploymentError(
+                Message(
+                    "the processes that call %(changed)s must be deployed again with it, and "
+                    "one of them (%(callers)s) cannot be: %(problem)s",
+                    changed=", ".join(sorted(changed)),
+                    callers=", ".join(sorted(callers)),
+                    problem=exc.message,
+                ),
+                element_id=exc.element_id,
+                line=exc.line,
+                details=exc.details,
+            ) from exc
+        return [
+            replace(info, redeployed_for=tuple(callers.get(info.key, ())))
+            for info in again
+            if info.created
+        ]
 
     def _link_called_versions(
         self, session: Session, results: list[DefinitionInfo], used: dict[str, int]

@@ -262,7 +262,7 @@ class TaskService:
                 task_id=task_id,
                 details=[{"field": "reason", "message": Message("this field is required")}],
             )
-        if not self.ctx.role_known(role):
+        if not self.ctx.knows_role(session, role):
             raise InvalidData(Message("'%(role)s' is not a role of the processes", role=role))
         known = self.ctx.organisation_known
         if not organisation or (known is not None and not known(session, organisation)):

@@ -1,11 +1,14 @@
-"""Deploy-time checks: a model that cannot run safely is refused before any instance starts.
+"""Deploy-time checks of the parsed specs: what only SpiffWorkflow's parse can tell.
 
 Every expression and script in a process (gateway conditions, scripts, pre/post scripts,
 timer expressions, loop and multi-instance expressions, service parameters, DMN entries,
 user-task title/due/organisation properties) must pass the safe evaluator's static check;
-service tasks must name registered services; user tasks must resolve to a role the domain
-knows and name form schemas that exist. All problems are reported at once, each with its
-element id and line.
+user tasks must name form schemas that exist and are valid. These checks run on the specs
+that will actually execute, including the processes and decisions they call, so they stay
+as the last line of defence even for what the XML lint rules (:mod:`engine.lint`, which
+also check roles and service operations) have already read: an expression the lint checked
+(``skip_sources``) is not reported twice. All problems are reported at once, each with its
+lint rule id, element id and line.
 """
 
 from __future__ import annotations
@@ -32,12 +35,12 @@ from . import form_extensions, form_schemas, task_attributes
 from .errors import ExpressionError
 from .expressions import SafeEvaluator
 from .messages import Message
-from .services import ServiceRegistry
 from .specs import UserTaskInfo
 from .timer_events import _parse_cycle, to_instant
 from .translations import translation_problems
 
 RoleCheck = Callable[[str], bool]
+EXPRESSION_RULE = "lexflow/expression"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Problem:
     message: str
     line: int | None = None
     filename: str | None = None
+    rule: str = "lexflow/model"
 
     def __str__(self) -> str:
         where = self.element_id or "?"
@@ -159,51 +163,44 @@ def check_process_specs(
     process_specs: dict[str, Any],
     user_tasks: dict[tuple[str, str], UserTaskInfo],
     evaluator: SafeEvaluator,
-    services: ServiceRegistry,
-    role_known: RoleCheck,
+    skip_sources: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
 ) -> list[Problem]:
-    """Every problem found in these specs (empty list when they can run)."""
+    """Every problem found in these specs (empty list when they can run).
+
+    Roles and service operations are lint rules (:mod:`engine.lint.rules_refs`) read from
+    the XML; ``skip_sources`` are the (kind, text) of expressions the lint has already
+    checked with the same evaluator.
+    """
     problems: list[Problem] = []
     for spec in process_specs.values():
         for task_spec in spec.task_specs.values():
             element = getattr(task_spec, "bpmn_id", None) or task_spec.name
             for kind, source, what in _expressions(task_spec):
+                if (kind, source.strip()) in skip_sources:
+                    continue
                 try:
                     if kind == "script":
                         evaluator.check_script(source)
                     else:
                         evaluator.check_expression(source)
                 except ExpressionError as exc:
-                    problems.append(Problem(element, _in(what, exc.message)))
+                    problems.append(Problem(element, _in(what, exc.message), rule=EXPRESSION_RULE))
             if isinstance(task_spec, BusinessRuleTaskMixin):
                 for source, what in _dmn_expressions(task_spec):
                     try:
                         evaluator.check_expression(source)
                     except ExpressionError as exc:
-                        problems.append(Problem(element, _in(what, exc.message)))
+                        problems.append(
+                            Problem(element, _in(what, exc.message), rule="lexflow/decision")
+                        )
             definition = getattr(task_spec, "event_definition", None)
             for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
                 if isinstance(item, TimerEventDefinition):
                     message = _check_timer_literal(item)
                     if message:
-                        problems.append(Problem(element, message))
-            if isinstance(task_spec, ServiceTask):
-                name = getattr(task_spec, "operation_name", None)
-                if name not in services:
-                    known = ", ".join(services.names()) or "none"
-                    problems.append(
-                        Problem(
-                            element,
-                            Message(
-                                "the service task calls '%(name)s', which is not a registered "
-                                "service (registered: %(known)s)",
-                                name=name,
-                                known=known,
-                            ),
-                        )
-                    )
+                        problems.append(Problem(element, message, rule="lexflow/timer"))
     for info in user_tasks.values():
-        problems.extend(_check_user_task(info, user_tasks, evaluator, role_known))
+        problems.extend(_check_user_task(info, user_tasks, evaluator))
     return problems
 
 
@@ -211,21 +208,8 @@ def _check_user_task(
     info: UserTaskInfo,
     user_tasks: dict[tuple[str, str], UserTaskInfo],
     evaluator: SafeEvaluator,
-    role_known: RoleCheck,
 ) -> Iterator[Problem]:
     element = info.element_id
-    if not info.role:
-        yield Problem(
-            element,
-            Message(
-                "the user task has no role: put it in a lane (whose name or 'role' property "
-                "is the role) or give it a 'role' property"
-            ),
-        )
-    elif not role_known(info.role):
-        yield Problem(
-            element, Message("the role '%(role)s' is not a role Lexflow knows", role=info.role)
-        )
     for what, source in (
         ("organisation", info.organisation_expr),
         ("title", info.title_expr),
@@ -239,6 +223,7 @@ def _check_user_task(
                 yield Problem(
                     element,
                     Message("property '%(name)s': %(problem)s", name=what, problem=exc.message),
+                    rule=EXPRESSION_RULE,
                 )
     priority_problem = task_attributes.property_problem(info.properties)
     if priority_problem:
@@ -251,6 +236,7 @@ def _check_user_task(
                     "the form schema '%(form)s' is neither in this upload nor deployed",
                     form=info.form_name,
                 ),
+                rule="lexflow/form-schema",
             )
         else:
             try:
@@ -263,6 +249,7 @@ def _check_user_task(
                         form=info.form_name,
                         problem=exc.message,
                     ),
+                    rule="lexflow/form-schema",
                 )
             for problem in [
                 *form_extensions.deploy_problems(info.form_schema, evaluator),
@@ -277,6 +264,7 @@ def _check_user_task(
                         form=info.form_name,
                         problem=problem,
                     ),
+                    rule="lexflow/form-schema",
                 )
     in_process = {
         other.element_id for other in user_tasks.values() if other.process_id == info.process_id
@@ -289,4 +277,5 @@ def _check_user_task(
                     "'separateFrom' names '%(other)s', which is not a user task of this process",
                     other=other,
                 ),
+                rule="lexflow/user-task",
             )

@@ -76,4 +76,5 @@ def _definition(deployed_at: str = "2026-03-02T01:02:03+00:00") -> dict[str, obj
         "deployed_at": deployed_at,
         "note": None,
         "created": False,
+        "redeployed_for": [],
     }

@@ -150,6 +150,11 @@ REGISTRATION = {
     "main_content": "Phạm vi, đối tượng và trách nhiệm quản lý",
 }
 FORM_JSON = "consultation_reply.json"  # re-deployed unchanged: nothing new is created
+LINT_XML = (
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+    '<bpmn:process id="authz_lint" isExecutable="true"><bpmn:startEvent id="S"/></bpmn:process>'
+    "</bpmn:definitions>"
+)
 #: The offered tasks name only the open tasks of one's roles.
 OFFERED_TASKS = (
     ("{consult_task_stc}", ("consulted",)),
@@ -300,6 +305,11 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/modeler/check", PROBE, page(403, each(EDITORS, 400))),
     Row("POST", "/modeler/check-expression", PROBE, page(403, each(EDITORS, 400))),
     Row("POST", "/modeler/deploy", PROBE, page(403, each(EDITORS, 400))),
+    Row("POST", "/models/lint", WRITE, page(403, each(EDITORS, 200)), {"files": FORM_JSON},
+        note="checks a bundled form: stores nothing"),
+    Row("GET", "/admin/roles", READ, page(403, each(EDITORS, 200))),
+    Row("POST", "/admin/roles", WRITE, page(403, each(EDITORS, 302)),
+        {"code": "authz_{role}", "name_vi": "Vai trò {role}", "name_en": "Role {role}"}),
     # Administration: administrators only ---------------------------------------------------
     Row("GET", "/admin", READ, page(403, admin=200)),
     Row("GET", "/admin/organisations", READ, page(403, admin=200)),
@@ -361,6 +371,8 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/api/v1/definitions/qd_ubnd_tinh/migration", WRITE,
         api(403, each(EDITORS, 200)), {"instance_ids": [999999]},
         note="no such instance: reported as not moved, nothing changes"),
+    Row("POST", "/api/v1/models/lint", WRITE, api(403, each(EDITORS, 200)),
+        {"kind": "bpmn", "xml": LINT_XML}, note="lint stores nothing"),
     # API: drafts and dossiers --------------------------------------------------------------
     Row("GET", "/api/v1/drafts?text={appraisal_code}", READ, api(200),
         finds=(('"{appraisal_code}"', SEES_APPRAISAL),)),

@@ -85,20 +85,23 @@ def test_called_process_is_taken_from_deployed_definitions(engine: Engine) -> No
 def test_a_new_version_of_a_called_process_changes_the_caller_identity(engine: Engine) -> None:
     first = {i.key: i for i in engine.deploy(BUNDLE, "owner")}
     appraisal_v2 = BUNDLE["appraisal.bpmn"].replace(b"Appraise the draft", b"Appraise it")
-    engine.deploy(
-        {"appraisal.bpmn": appraisal_v2, "appraisal_form.json": BUNDLE["appraisal_form.json"]},
-        "owner",
-    )
-    again = {
+    deployed = {
         i.key: i
         for i in engine.deploy(
-            {"review.bpmn": BUNDLE["review.bpmn"], "draft_form.json": BUNDLE["draft_form.json"]},
+            {"appraisal.bpmn": appraisal_v2, "appraisal_form.json": BUNDLE["appraisal_form.json"]},
             "owner",
         )
     }
-    # Same review XML, but it now calls appraisal v2: a new, distinct version.
-    assert again["review"].created and again["review"].version == 2
-    assert again["review"].sha256 != first["review"].sha256
+    # Same review XML, but it now calls appraisal v2: a new, distinct version, deployed in
+    # the same action because review calls appraisal.
+    assert deployed["review"].created and deployed["review"].version == 2
+    assert deployed["review"].redeployed_for == ("appraisal",)
+    assert deployed["review"].sha256 != first["review"].sha256
+    again = engine.deploy(
+        {"review.bpmn": BUNDLE["review.bpmn"], "draft_form.json": BUNDLE["draft_form.json"]},
+        "owner",
+    )
+    assert not any(i.created for i in again)
 
 
 def test_missing_called_process_is_refused_naming_the_call_activity(engine: Engine) -> None:
@@ -265,7 +268,7 @@ def test_every_problem_is_reported_at_once(engine: Engine) -> None:
     with pytest.raises(DeploymentError) as caught:
         engine.deploy({"p.bpmn": xml}, "owner")
     elements = {problem["element_id"] for problem in caught.value.details}
-    assert {"G1", "S1"} <= elements
+    assert {"f2", "S1"} <= elements  # a condition is reported on the flow that holds it
 
 
 def test_dmn_is_deployed_and_used_by_a_business_rule_task(engine: Engine) -> None:

@@ -17,7 +17,7 @@ from engine.specs import UserTaskInfo
 from web.forms import Choice
 from web.templating import org_name, role_name
 from workflows.directory import Organisation, User
-from workflows.roles import LANE_ROLES
+from workflows.roles import lane_roles
 
 
 def _label(session: Session, picker: str | None, value: Any) -> str:
@@ -54,6 +54,6 @@ def reroute_options(session: Session) -> dict[str, list[Choice]]:
             (Choice(code, org_name(code)) for code in organisations), key=lambda c: c.label
         ),
         "roles": sorted(
-            (Choice(code, role_name(code)) for code in LANE_ROLES), key=lambda c: c.label
+            (Choice(code, role_name(code)) for code in lane_roles(session)), key=lambda c: c.label
         ),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
@@ -14,7 +14,7 @@ from web.extensions import lifecycle
 from workflows.directory import organisation_names
 from workflows.dossier import item_name
 from workflows.drafts import DOCUMENT_TYPES
-from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE
+from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE, Role, roles_by_code
 
 
 def wants_rows_only() -> bool:
@@ -29,8 +29,19 @@ def _vi() -> bool:
     return str(get_locale() or "vi") == "vi"
 
 
+def _roles() -> dict[str, Role]:
+    """The role table, read once per request (the built-in roles outside one)."""
+    if not has_request_context():
+        return ROLES_BY_CODE
+    cached = g.get("lexflow_roles")
+    if cached is None:
+        with lifecycle().db.read() as session:
+            cached = g.lexflow_roles = dict(roles_by_code(session))
+    return cached  # type: ignore[no-any-return]
+
+
 def role_name(code: str | None) -> str:
-    role = ROLES_BY_CODE.get(code or "")
+    role = _roles().get(code or "")
     if role is None:
         return code or "—"
     return role.name_vi if _vi() else role.name_en

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine import InvalidData, Message, NotFound, audit, clock
 from engine.models import Base
 from workflows.directory import Organisation, RoleAssignment, User, find_user
-from workflows.roles import ROLE_CODES
+from workflows.roles import role_codes
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -117,7 +117,7 @@ def create_user(
 
 
 def grant_role(session: Session, user: User, role: str, organisation: str) -> RoleAssignment:
-    if role not in ROLE_CODES:
+    if role not in role_codes(session):
         raise InvalidData(Message("'%(role)s' is not a role", role=role))
     if session.get(Organisation, organisation) is None:
         raise InvalidData(Message("no organisation '%(code)s'", code=organisation))

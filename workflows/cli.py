@@ -4,8 +4,11 @@ cancel), calendar, deadline rules, plan."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -52,6 +55,32 @@ def add_domain_commands(cli: click.Group, lifecycle: LifecycleFactory) -> None:
                 click.echo(f"{info.key} v{info.version} ({info.kind}) {state}")
 
         run_guarded(go)
+
+    @models.command(
+        "lint",
+        help="Check BPMN/DMN files (and the JSON forms they name) against the lint rules a "
+        "deploy runs, storing nothing. Exit 1 when a problem would refuse the deploy.",
+    )
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+    @click.option("--json", "as_json", is_flag=True)
+    def models_lint(files: tuple[str, ...], as_json: bool) -> None:
+        payload = [(Path(f).name, Path(f).read_bytes()) for f in files]
+        problems = lifecycle().engine.lint(payload)
+        if as_json:
+            emit_json([{**asdict(p), "message": str(p.message)} for p in problems])
+        else:
+            for problem in problems:
+                click.echo(f"{problem.severity}: {problem}")
+        errors = sum(1 for p in problems if p.is_error)
+        if errors:
+            click.echo(
+                f"{errors} error(s), {len(problems) - errors} warning(s): "
+                "a deploy would refuse these files.",
+                err=True,
+            )
+            sys.exit(1)
+        if not as_json:
+            click.echo(f"No errors ({len(problems)} warning(s)).")
 
     @cli.group(help="Users and their roles.")
     def users() -> None:

@@ -41,10 +41,11 @@ from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft, next_code, track_stage
+from workflows.lint_rules import DEADLINE_RULE
 from workflows.organisation_names import OrganisationNameProvider, organisation_name_functions
 from workflows.organisations import commune_of, resolve
 from workflows.registry import Regulation
-from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES
+from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES, lane_role_exists
 from workflows.services import FOLLOW_UP_TITLE, monitoring_variables, register_services
 
 MODELS = Path(__file__).resolve().parent.parent / "bpmn"
@@ -125,12 +126,14 @@ class Lifecycle:
             label_properties=("stage",),
             organisation_known=organisation_exists,
         )
+        self.engine.ctx.role_exists = lane_role_exists
         register_services(services, self)
         self.engine.add_step_listener(track_stage)
         self.engine.add_step_listener(notifications.on_step)
         self.engine.add_task_listener(notifications.on_task_change)
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
+        self.engine.add_lint_rule(DEADLINE_RULE)
 
     # Models --------------------------------------------------------------------------------
     def deploy_models(self, actor: str = "system", note: str | None = None) -> list[DefinitionInfo]:

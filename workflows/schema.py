@@ -20,6 +20,7 @@ from workflows import (  # noqa: F401
     notifications,
     plan,
     registry,
+    roles,
 )
 from workflows.reminders import policy as _reminder_policy  # noqa: F401
 

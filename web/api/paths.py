@@ -191,6 +191,24 @@ PATHS: dict[str, Schema] = {
             "`details` (one entry per problem).",
         ),
     },
+    "/models/lint": {
+        "post": operation(
+            "lintModel",
+            "definitions",
+            "Check one BPMN or DMN model against Lexflow's lint rules, storing nothing.",
+            {
+                "200": returns("The problems a deploy would report.", ref("LintResult")),
+                "403": error("Forbidden"),
+                "413": error("TooLarge"),
+            },
+            body=json_body("LintRequest"),
+            write=True,
+            description="Process owners and administrators only (403 otherwise). The same "
+            "rules as a deploy: `ok` is false when any problem is an error (a deploy would "
+            "refuse); warnings do not block. Messages are in the request's language. 400 when "
+            "the body is not JSON or has no `xml` text; 413 beyond 2 MiB.",
+        ),
+    },
     "/definitions/{definition_id}": {
         "get": operation(
             "getDefinition",

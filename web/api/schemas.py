@@ -108,6 +108,13 @@ DEFINITION_PROPERTIES: dict[str, Schema] = {
         "description": "True when this request created the version; false when the same "
         "content was already deployed.",
     },
+    "redeployed_for": {
+        "type": "array",
+        "items": STRING,
+        "description": "In a deploy's answer: this process was deployed again in the same "
+        "action because it calls these processes (directly or through others), just "
+        "deployed. Empty otherwise.",
+    },
 }
 DEFINITION = record(
     DEFINITION_PROPERTIES,
@@ -423,6 +430,30 @@ SAVED_FILTER_CREATE: Schema = {
     "required": ["name", "params"],
     "additionalProperties": False,
 }
+LINT_REQUEST: Schema = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["bpmn", "dmn"], "default": "bpmn"},
+        "xml": {"type": "string", "minLength": 1, "description": "The model's XML."},
+    },
+    "required": ["xml"],
+}
+LINT_PROBLEM = record(
+    {
+        "rule": {"type": "string", "description": "Stable rule id, such as lexflow/role-known."},
+        "severity": {"type": "string", "enum": ["error", "warning"]},
+        "element_id": nullable(STRING),
+        "message": STRING,
+    },
+    "One problem: errors refuse a deploy, warnings do not.",
+)
+LINT_RESULT = record(
+    {
+        "ok": {"type": "boolean", "description": "No errors (warnings allowed)."},
+        "problems": {"type": "array", "items": ref("LintProblem")},
+    },
+    "What Lexflow's lint rules say about a model.",
+)
 
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR,
@@ -430,6 +461,9 @@ SCHEMAS: dict[str, Schema] = {
     "DefinitionDetail": DEFINITION_DETAIL,
     "DeployRequest": DEPLOY_REQUEST,
     "DeployUpload": DEPLOY_UPLOAD,
+    "LintRequest": LINT_REQUEST,
+    "LintProblem": LINT_PROBLEM,
+    "LintResult": LINT_RESULT,
     "Instance": INSTANCE,
     "InstancePage": page_of("Instance", "One page of process instances."),
     "InstanceStart": INSTANCE_START,

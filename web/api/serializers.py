@@ -42,6 +42,7 @@ def definition(info: DefinitionInfo) -> dict[str, Any]:
         "deployed_at": iso(info.deployed_at),
         "note": info.note,
         "created": info.created,
+        "redeployed_for": list(info.redeployed_for),
     }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from web.extensions import lifecycle
 from workflows import deadlines
-from workflows.roles import LANE_ROLES, ROLES_BY_CODE
+from workflows.roles import lane_roles, roles_by_code
 
 
 def _language() -> str:
@@ -22,9 +22,12 @@ def _language() -> str:
 
 
 def roles(language: str) -> list[dict[str, str]]:
+    """The roles a lane may name, from the role table (administrators add roles there)."""
+    with lifecycle().db.read() as session:
+        codes, known = lane_roles(session), roles_by_code(session)
     found = []
-    for code in sorted(LANE_ROLES):
-        role = ROLES_BY_CODE[code]
+    for code in sorted(codes):
+        role = known[code]
         found.append({"code": code, "name": role.name_en if language == "en" else role.name_vi})
     return sorted(found, key=lambda r: r["name"])
 

@@ -25,7 +25,7 @@ from web.views.admin_common import (
 )
 from workflows import accounts, search
 from workflows.directory import Organisation, RoleAssignment, User
-from workflows.roles import ROLES
+from workflows.roles import roles_by_code
 
 
 # Users -----------------------------------------------------------------------------------------
@@ -58,6 +58,7 @@ def _users_page(error: str | None = None, values: dict[str, str] | None = None) 
                 select(Organisation).where(Organisation.active).order_by(Organisation.code)
             ).scalars()
         )
+        roles = list(roles_by_code(session).values())
     return render_template(
         "admin/users.html",
         users=rows,
@@ -68,7 +69,7 @@ def _users_page(error: str | None = None, values: dict[str, str] | None = None) 
         text=text,
         organisation=organisation,
         organisations=organisations,
-        roles=ROLES,
+        roles=roles,
         error=error,
         values=values or {},
     ), (422 if error else 200)
@@ -130,12 +131,13 @@ def _user_page(user_id: int, error: str | None = None) -> Any:
                 select(Organisation).where(Organisation.active).order_by(Organisation.code)
             ).scalars()
         )
+        roles = list(roles_by_code(session).values())
     return render_template(
         "admin/user.html",
         account=user,
         grants=grants,
         organisations=organisations,
-        roles=ROLES,
+        roles=roles,
         error=error,
         is_self=user.username == current_actor().id,
     ), (422 if error else 200)

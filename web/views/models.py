@@ -26,10 +26,12 @@ from werkzeug.utils import secure_filename
 
 from engine import DeploymentError, EngineError, NotFound
 from engine.definitions import DefinitionInfo
+from engine.lint import LintProblem
 from web import params
 from web.access import MODEL_EDITORS
 from web.auth import current_actor, roles_required
 from web.extensions import lifecycle
+from web.i18n import localize
 from workflows import search
 
 bp = Blueprint("models", __name__)
@@ -42,7 +44,11 @@ MAX_NAME = 200  # a JSON form's file name is its key
 MEDIA_TYPES = {"json": "application/json", "bpmn": "application/xml", "dmn": "application/xml"}
 
 
-def _definitions_page(error: DeploymentError | EngineError | None = None, note: str = "") -> Any:
+def _definitions_page(
+    error: DeploymentError | EngineError | None = None,
+    note: str = "",
+    checked: list[LintProblem] | None = None,
+) -> Any:
     kind = params.choice("kind", KINDS) or ""
     text = (request.args.get("q") or "").strip()[:100]
     latest_only = request.args.get("all") != "1"
@@ -69,6 +75,7 @@ def _definitions_page(error: DeploymentError | EngineError | None = None, note: 
         error=error,
         note=note,
         max_files=MAX_FILES,
+        checked=checked,
     ), (422 if error else 200)
 
 
@@ -101,25 +108,63 @@ def _uploaded_files() -> list[tuple[str, bytes]]:
 
 
 def _report(deployed: list[DefinitionInfo]) -> None:
-    created = [f"{d.key} v{d.version}" for d in deployed if d.created]
+    created = [f"{d.key} v{d.version}" for d in deployed if d.created and not d.redeployed_for]
     unchanged = [f"{d.key} v{d.version}" for d in deployed if not d.created]
     if created:
         flash(_("Deployed: %(list)s.", list=", ".join(created)), "info")
     if unchanged:
         flash(_("Unchanged (already deployed): %(list)s.", list=", ".join(unchanged)), "info")
+    callers = [
+        f"{d.key} v{d.version} ({', '.join(d.redeployed_for)})"
+        for d in deployed
+        if d.redeployed_for
+    ]
+    if callers:
+        flash(
+            _(
+                "Deployed again because they call what changed: %(list)s. New drafts run "
+                "the new version; running drafts keep theirs until migrated.",
+                list=", ".join(callers),
+            ),
+            "info",
+        )
 
 
 @bp.post("/models")
 @editors_only
 def deploy() -> Any:
     note = (request.form.get("note") or "").strip()[:500]
+    warnings: list[LintProblem] = []
     try:
         files = _uploaded_files()
-        deployed = lifecycle().engine.deploy(files, current_actor().id, note or None)
+        deployed = lifecycle().engine.deploy(
+            files, current_actor().id, note or None, warnings=warnings
+        )
     except EngineError as exc:
         return _definitions_page(exc, note)
     _report(deployed)
+    for warning in warnings:
+        flash(
+            _(
+                "Warning: %(element)s: %(message)s",
+                element=warning.element_id or "-",
+                message=localize(warning.message),
+            ),
+            "warning",
+        )
     return redirect(url_for("models.index"))
+
+
+@bp.post("/models/lint")
+@editors_only
+def lint() -> Any:
+    """ "Check without deploying": the same rules as a deploy, nothing stored."""
+    note = (request.form.get("note") or "").strip()[:500]
+    try:
+        files = _uploaded_files()
+    except EngineError as exc:
+        return _definitions_page(exc, note)
+    return _definitions_page(note=note, checked=lifecycle().engine.lint(files))
 
 
 @bp.post("/models/bundled")
