@@ -21,4 +21,4 @@ bp = Blueprint(
     static_folder="static",
 )
 
-from web.modeler import drafting, views  # noqa: E402,F401  (routes register on bp)
+from web.modeler import comparing, drafting, views  # noqa: E402,F401  (routes register on bp)

@@ -35,6 +35,7 @@ const outdir = path.join(here, "static", "build");
 await esbuild.build({
   entryPoints: {
     modeler: path.join(here, "static", "js", "modeler.js"),
+    "model-diff": path.join(here, "static", "js", "diff.js"),
     "modeler-styles": path.join(here, "static", "css", "vendor.css"),
   },
   outdir,
