@@ -72,6 +72,8 @@ def test_the_diff_lists_added_removed_renamed_and_changed_properties(
     assert '<tr data-property="stage">' in html and "appraisal</td>" in html
     assert 'data-element-id="Flow_2" data-state="changed"' in html  # its target moved on
     assert 'data-element-id="Start_web"' not in html  # untouched
+    lane = html[html.index('data-element-id="Lane_drafter"') :]
+    assert '<tr data-property="flowNodeRef">' in lane and "+ Task_review</td>" in lane
 
     backwards = owner.get(f"/modeler/compare/{second}/{first}").get_data(as_text=True)
     assert 'data-element-id="Task_review" data-state="removed" data-side="old"' in backwards

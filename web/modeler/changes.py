@@ -85,7 +85,7 @@ class ModelChanges:
 class _Element:
     kind: str
     name: str | None
-    properties: dict[str, str]
+    properties: dict[str, tuple[str, ...]]
 
 
 def _label(node: etree._Element | str) -> str:
@@ -152,7 +152,7 @@ def _elements(root: etree._Element) -> dict[str, _Element]:
         values: dict[str, list[str]] = defaultdict(list)
         _flatten(node, "", values)
         values.pop("id", None)
-        properties = {key: ", ".join(sorted(v)) for key, v in values.items()}
+        properties = {key: tuple(sorted(v)) for key, v in values.items()}
         found[str(node.get("id"))] = _Element(
             kind=etree.QName(node).localname,
             name=(node.get("name") or "").strip() or None,
@@ -177,6 +177,15 @@ def _layout(root: etree._Element) -> dict[str, tuple[str, ...]]:
     return shapes
 
 
+def _change(name: str, old: tuple[str, ...], new: tuple[str, ...]) -> PropertyChange:
+    """A single value before and after; for a list (a lane's members), what left and joined."""
+    if len(old) <= 1 and len(new) <= 1:
+        return PropertyChange(name, old[0] if old else None, new[0] if new else None)
+    left = [f"− {v}" for v in old if v not in new]
+    joined = [f"+ {v}" for v in new if v not in old]
+    return PropertyChange(name, ", ".join(left) or None, ", ".join(joined) or None)
+
+
 def compare(old_xml: str, new_xml: str) -> ModelChanges:
     """The changes from ``old_xml`` to ``new_xml``; DeploymentError if either is unreadable.
 
@@ -197,7 +206,7 @@ def compare(old_xml: str, new_xml: str) -> ModelChanges:
         before, after = old[element_id], new[element_id]
         names = sorted(before.properties.keys() | after.properties.keys())
         differences = tuple(
-            PropertyChange(name, before.properties.get(name), after.properties.get(name))
+            _change(name, before.properties.get(name, ()), after.properties.get(name, ()))
             for name in names
             if before.properties.get(name) != after.properties.get(name)
         )

@@ -118,22 +118,38 @@ class DiffPage {
     for (const viewer of Object.values(this.viewers)) viewer.get("canvas").resized();
   }
 
-  // Select and centre an element on its side (and on the other side when it exists there).
+  // Select and centre an element on its side; the other side shows the same place, so an
+  // element added or removed is seen next to where it is missing.
   select(id, side) {
     const view = this.root.querySelector("[data-diff-diagrams]").dataset.view;
     if (view !== "both" && view !== side) this.show(side);
-    for (const [name, viewer] of Object.entries(this.viewers)) {
-      const element = viewer.get("elementRegistry").get(id);
-      viewer.get("selection").select(element || null);
-      if (!element) continue;
-      const canvas = viewer.get("canvas");
-      if (canvas.zoom() < 0.8) canvas.zoom(1);
-      canvas.scrollToElement(element);
-      if (name === side) this.root.dataset.selected = id;
-    }
+    const other = side === "old" ? "new" : "old";
+    const element = this.viewers[side].get("elementRegistry").get(id);
+    if (!element) return;
+    const box = this.centre(this.viewers[side], element);
+    const twin = this.viewers[other].get("elementRegistry").get(id);
+    if (twin) this.centre(this.viewers[other], twin);
+    else this.viewers[other].get("canvas").viewbox(box);
+    this.viewers[side].get("selection").select(element);
+    this.viewers[other].get("selection").select(twin || null);
+    this.root.dataset.selected = id;
     for (const item of this.root.querySelectorAll("[data-diff-item]")) {
       item.classList.toggle("diff-item-selected", item.dataset.elementId === id);
     }
+  }
+
+  centre(viewer, element) {
+    const canvas = viewer.get("canvas");
+    canvas.zoom(1);
+    const points = element.waypoints || [element];
+    const xs = points.flatMap((p) => [p.x, p.x + (p.width || 0)]);
+    const ys = points.flatMap((p) => [p.y, p.y + (p.height || 0)]);
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+    const { width, height } = canvas.viewbox();
+    const box = { x: cx - width / 2, y: cy - height / 2, width, height };
+    canvas.viewbox(box);
+    return box;
   }
 }
 
