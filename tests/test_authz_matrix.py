@@ -364,6 +364,8 @@ MATRIX: tuple[Row, ...] = (
         note="nobody owns a token with this id: revoking it is 404 for everyone"),
     Row("GET", "/api/v1/definitions", READ, api(200)),
     Row("GET", "/api/v1/definitions/{definition}", READ, api(200)),
+    Row("GET", "/api/v1/definitions/{definition}/changes?from={definition}", READ,
+        api(403, each(EDITORS, 200)), note="a version compared with itself: no changes"),
     Row("POST", "/api/v1/definitions", WRITE, api(403, each(EDITORS, 200)),
         {"files": [FORM_JSON]}, note="200: unchanged, nothing deployed"),
     # API: events and migration for process owners ------------------------------------------

@@ -109,6 +109,17 @@ def test_only_owners_see_a_diff_and_bad_ids_or_two_models_are_refused(
     other = lifecycle.engine.deploy(
         {"other_key.bpmn": V1.replace('"qd_ubnd_tinh"', '"other_key"')}, "owner", "x"
     )[0].id
+    api = owner.get(f"/api/v1/definitions/{second}/changes?from={first}").get_json()
+    assert [c["element_id"] for c in api["added"]] == ["Flow_3", "Task_review"]
+    renamed = next(c for c in api["changed"] if c["element_id"] == "Task_prepare")
+    assert {"name": "name", "old": "Prepare the draft", "new": "Prepare the first draft"} in (
+        renamed["properties"]
+    )
+    assert owner.get(f"/api/v1/definitions/{second}/changes").status_code == 400
+    assert owner.get(f"/api/v1/definitions/{second}/changes?from={other}").status_code == 400
+    assert owner.get(f"/api/v1/definitions/{second}/changes?from=999999").status_code == 404
+    drafter_api = signed_in(app, "cv.sxd").get(f"/api/v1/definitions/{second}/changes?from={first}")
+    assert drafter_api.status_code == 403
     refused = owner.get(f"/modeler/compare/{first}/{other}")
     assert refused.status_code == 400
     assert "different models" in refused.get_data(as_text=True) or "khác nhau" in refused.get_data(
