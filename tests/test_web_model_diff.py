@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from markupsafe import escape
 
 from tests.conftest import DATA
 from tests.support.web import signed_in
@@ -86,13 +87,47 @@ def test_a_draft_model_is_compared_with_the_version_it_came_from(
     app: Flask, lifecycle: Any, versions: tuple[int, int]
 ) -> None:
     first, _second = versions
-    draft_xml = V1.replace('value="lead_agency"', 'value="drafting_agency"')
+    # What Lexflow executes: a lane's organisation, a task's due date, form and script, a
+    # flow's condition, a timer; and a layout-only change (the end event moved).
+    draft_xml = (
+        V1.replace('value="lead_agency"', 'value="drafting_agency"')
+        .replace(
+            '<spiffworkflow:property name="stage" value="drafting"/>',
+            '<spiffworkflow:property name="stage" value="drafting"/>'
+            '<spiffworkflow:property name="dueDate" value="deadline(&quot;drafting&quot;)"/>'
+            '<spiffworkflow:property name="formJsonSchemaFilename" value="draft_form.json"/>'
+            "</spiffworkflow:properties><spiffworkflow:preScript>ready = True"
+            "</spiffworkflow:preScript><spiffworkflow:properties>",
+        )
+        .replace(
+            '<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_prepare" targetRef="End_web"/>',
+            '<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_prepare" targetRef="End_web">'
+            "<bpmn:conditionExpression>ready == True</bpmn:conditionExpression>"
+            "</bpmn:sequenceFlow>",
+        )
+        .replace(
+            '<bpmn:startEvent id="Start_web">',
+            '<bpmn:startEvent id="Start_web"><bpmn:timerEventDefinition id="T">'
+            '<bpmn:timeDuration>"P1D"</bpmn:timeDuration></bpmn:timerEventDefinition>',
+        )
+        .replace('<dc:Bounds x="472" y="122"', '<dc:Bounds x="482" y="122"')
+    )
     with lifecycle.db.write() as session:
         draft_id = model_drafts.save(session, "owner", draft_xml, base_definition_id=first).id
     html = signed_in(app, "admin").get(f"/modeler/drafts/{draft_id}/compare").get_data(as_text=True)
     assert 'data-element-id="Lane_drafter" data-state="changed"' in html
     assert '<tr data-property="organisation">' in html and "drafting_agency</td>" in html
     assert f"/modeler/drafts/{draft_id}/xml" in html  # the new side is the draft
+    for name, value in [
+        ("dueDate", 'deadline("drafting")'),
+        ("formJsonSchemaFilename", "draft_form.json"),
+        ("spiffworkflow:preScript", "ready = True"),
+        ("conditionExpression", "ready == True"),
+        ("timerEventDefinition/timeDuration", '"P1D"'),
+    ]:
+        row = html[html.index(f'<tr data-property="{name}">') :]
+        assert row.index(escape(value)) < row.index("</tr>"), name
+    assert 'data-element-id="End_web" data-state="moved"' in html
 
 
 def test_only_owners_see_a_diff_and_bad_ids_or_two_models_are_refused(
