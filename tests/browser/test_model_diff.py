@@ -107,7 +107,11 @@ def test_the_diff_shows_an_added_step_that_new_drafts_run_and_old_ones_get_by_mi
     ).to_have_count(1)
     flow = page.locator("[data-diff-item][data-element-id='Flow_nqt_04'][data-state='changed']")
     expect(flow.locator("tr[data-property='targetRef'] td.diff-new")).to_have_text(TASK)
-    added.locator("[data-diff-select]").click()
+    page.locator("[data-diff-view='old']").click()  # one diagram at a time
+    expect(new_side).to_be_hidden()
+    added.locator("[data-diff-select]").click()  # an added element shows the new side
+    expect(new_side).to_be_visible()
+    page.locator("[data-diff-view='both']").click()
     expect(new_side.locator(f".djs-element.selected[data-element-id='{TASK}']")).to_have_count(1)
     expect(added).to_have_class(re.compile(r"\bdiff-item-selected\b"))
     screenshot(page, "model-diff.png", full_page=True)

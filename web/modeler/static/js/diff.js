@@ -116,6 +116,8 @@ class DiffPage {
       button.setAttribute("aria-pressed", String(button.dataset.diffView === which));
     }
     for (const viewer of Object.values(this.viewers)) viewer.get("canvas").resized();
+    // A diagram hidden while an element was centred has no size to centre in: do it again.
+    if (this.focused) this.focus(...this.focused);
   }
 
   // Select and centre an element on its side; the other side shows the same place, so an
@@ -126,16 +128,25 @@ class DiffPage {
     const other = side === "old" ? "new" : "old";
     const element = this.viewers[side].get("elementRegistry").get(id);
     if (!element) return;
-    const box = this.centre(this.viewers[side], element);
+    this.focus(id, side);
     const twin = this.viewers[other].get("elementRegistry").get(id);
-    if (twin) this.centre(this.viewers[other], twin);
-    else this.viewers[other].get("canvas").viewbox(box);
     this.viewers[side].get("selection").select(element);
     this.viewers[other].get("selection").select(twin || null);
     this.root.dataset.selected = id;
     for (const item of this.root.querySelectorAll("[data-diff-item]")) {
       item.classList.toggle("diff-item-selected", item.dataset.elementId === id);
     }
+  }
+
+  // Centre the element on its side, and the same place on the other side.
+  focus(id, side) {
+    const other = side === "old" ? "new" : "old";
+    const element = this.viewers[side].get("elementRegistry").get(id);
+    const box = this.centre(this.viewers[side], element);
+    const twin = this.viewers[other].get("elementRegistry").get(id);
+    if (twin) this.centre(this.viewers[other], twin);
+    else this.viewers[other].get("canvas").viewbox(box);
+    this.focused = [id, side];
   }
 
   centre(viewer, element) {
