@@ -5,7 +5,7 @@ one document by :mod:`web.api.spec`) so those two stay readable."""
 
 from __future__ import annotations
 
-from web.api.paths import error, json_body, operation, returns
+from web.api.paths import error, json_body, operation, path_id, query, returns
 from web.api.schemas import BOOLEAN, INTEGER, STRING, Schema, nullable, record, ref
 
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -101,6 +101,31 @@ OWNER_SCHEMAS: dict[str, Schema] = {
         "maxProperties": 1,
         "additionalProperties": False,
     },
+    "PropertyChange": record(
+        {"name": STRING, "old": nullable(STRING), "new": nullable(STRING)},
+        "One property of an element before and after (null: absent); for a list, such as "
+        "a lane's members, `old` names who left (− x) and `new` who joined (+ y).",
+    ),
+    "ElementChange": record(
+        {
+            "element_id": STRING,
+            "kind": {**STRING, "description": "The BPMN type, e.g. userTask."},
+            "name": nullable(STRING),
+            "properties": {"type": "array", "items": ref("PropertyChange")},
+        },
+        "An element added, removed, changed or moved (only its position or size).",
+    ),
+    "ModelChanges": record(
+        {
+            "from": ref("Definition"),
+            "to": ref("Definition"),
+            **{
+                part: {"type": "array", "items": ref("ElementChange")}
+                for part in ("added", "removed", "changed", "moved")
+            },
+        },
+        "What changed between two versions of one process model.",
+    ),
 }
 
 KEY: Schema = {
@@ -170,5 +195,27 @@ OWNER_PATHS: dict[str, Schema] = {
             body=json_body("MigrationRequest"),
             write=True,
         ),
+    },
+    "/definitions/{definition_id}/changes": {
+        "get": operation(
+            "getModelChanges",
+            "definitions",
+            "What changed from an earlier (or later) version of the same process model.",
+            {
+                "200": returns("The changes.", ref("ModelChanges")),
+                "400": error("BadRequest"),
+                "403": error("Forbidden"),
+                "404": error("NotFound"),
+            },
+            parameters=[
+                path_id("definition_id", "The version to compare (the new side)."),
+                {
+                    **query("from", {"type": "integer", "minimum": 1}, "The other version."),
+                    "required": True,
+                },
+            ],
+            description="Process owners and administrators only (403 otherwise). 400 when "
+            "`from` is missing or the two definitions are not versions of one BPMN model.",
+        )
     },
 }

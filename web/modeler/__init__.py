@@ -4,7 +4,8 @@ This sub-package owns the modeler's pages and JSON endpoints (``views``, ``draft
 templates, its browser sources (``static/js``, bundled at set-up by ``build.mjs`` with
 bpmn-js, bpmn-js-properties-panel and bpmnlint from npm into the git-ignored
 ``static/build``), the catalogue its properties panel chooses from (``catalog``) and the
-checks it runs without deploying (``checks``). Draft models are stored by
+checks it runs without deploying (``checks``), and the diff of two versions (``comparing``
+pages, ``changes`` the list of what changed). Draft models are stored by
 :mod:`workflows.model_drafts`; deploying goes through the engine's deploy, the same
 validation as an uploaded file. Only process owners and administrators get in.
 """
@@ -21,4 +22,4 @@ bp = Blueprint(
     static_folder="static",
 )
 
-from web.modeler import drafting, views  # noqa: E402,F401  (routes register on bp)
+from web.modeler import comparing, drafting, views  # noqa: E402,F401  (routes register on bp)

@@ -2,7 +2,8 @@
 //
 // Run by `make assets` after `npm ci`: bundles our sources under web/modeler/static/js with
 // bpmn-js's Modeler, bpmn-js-properties-panel and bpmn-js-bpmnlint into one script and one
-// stylesheet. bpmnlint resolves its rules with require() at run time, which a browser cannot
+// stylesheet; the diff page (static/js/diff.js: NavigatedViewer and bpmn-js-differ) into
+// its own. bpmnlint resolves its rules with require() at run time, which a browser cannot
 // do, so its configuration (web/modeler/bpmnlintrc.json) is compiled by bpmnlint's own
 // compileConfig into a module that imports every enabled rule — what bpmnlint-loader does
 // for webpack — and handed to esbuild as the virtual module "lexflow:bpmnlint-config".
@@ -35,6 +36,7 @@ const outdir = path.join(here, "static", "build");
 await esbuild.build({
   entryPoints: {
     modeler: path.join(here, "static", "js", "modeler.js"),
+    "model-diff": path.join(here, "static", "js", "diff.js"),
     "modeler-styles": path.join(here, "static", "css", "vendor.css"),
   },
   outdir,
