@@ -6,7 +6,10 @@ bpmn-js, bpmn-js-properties-panel and bpmnlint from npm into the git-ignored
 ``static/build``), the catalogue its properties panel chooses from (``catalog``) and the
 checks it runs without deploying (``checks``). Draft models are stored by
 :mod:`workflows.model_drafts`; deploying goes through the engine's deploy, the same
-validation as an uploaded file. Only process owners and administrators get in.
+validation as an uploaded file. A user task's form is edited as a field list
+(``form_fields``, ``form_editing``) and travels with its draft until deployed; DMN decision
+tables are edited as a table of expressions (``dmn_tables``, ``dmn_editing``). Only process
+owners and administrators get in.
 """
 
 from __future__ import annotations
@@ -21,4 +24,4 @@ bp = Blueprint(
     static_folder="static",
 )
 
-from web.modeler import drafting, views  # noqa: E402,F401  (routes register on bp)
+from web.modeler import dmn_editing, drafting, form_editing, views  # noqa: E402,F401  (routes register on bp)
