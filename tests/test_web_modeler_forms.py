@@ -93,42 +93,42 @@ def test_a_form_saved_in_a_draft_is_deployed_with_it_and_shown_on_the_task(
     assert form["x-rules"][0]["message_en"] == "Pages must be positive."
 
 
-@pytest.mark.parametrize(
-    ("change", "field", "said"),
-    [
-        (lambda f: f["fields"].append({**f["fields"][0]}), "summary", "two fields have the key"),
-        (lambda f: f["fields"][1].update(label=" "), "pages", "needs a label"),
-        (lambda f: f["fields"][1].update(type="agency"), "pages", "not a field type or picker"),
-        (lambda f: f["fields"][1].update(type="user"), "pages", "needs the expression"),
-        (lambda f: f["rules"][0].update({"assert": "pages >"}), None, "x-rules"),
-    ],
-    ids=["duplicate-key", "empty-label", "unknown-picker", "picker-without-choices", "bad-rule"],
-)
+BAD_FIELDS: list[tuple[Any, str | None, str]] = [
+    (lambda f: f["fields"].append({**f["fields"][0]}), "summary", "two fields have the key"),
+    (lambda f: f["fields"][1].update(label=" "), "pages", "needs a label"),
+    (lambda f: f["fields"][1].update(type="agency"), "pages", "not a field type or picker"),
+    (lambda f: f["fields"][1].update(type="user"), "pages", "needs the expression"),
+    (lambda f: f["rules"][0].update({"assert": "pages >"}), None, "x-rules"),
+]
+
+
 def test_a_field_list_the_engine_cannot_run_is_refused_with_the_field(
-    lifecycle: Any, owner: Caller, change: Any, field: str | None, said: str
+    lifecycle: Any, owner: Caller
 ) -> None:
     draft = _draft(owner, WITH_FORM)
-    form = json.loads(json.dumps(FIELDS))
-    change(form)
-    answer = owner.post(f"/modeler/drafts/{draft['id']}/forms/{FORM}", {"form": form})
-    assert answer.status_code == 422
-    problem = answer.get_json()["problems"][0]
-    assert problem["field"] == field and said in problem["message"], problem
+    url = f"/modeler/drafts/{draft['id']}/forms/{FORM}"
+    for change, field, said in BAD_FIELDS:
+        form = json.loads(json.dumps(FIELDS))
+        change(form)
+        answer = owner.post(url, {"form": form})
+        assert answer.status_code == 422, said
+        problem = answer.get_json()["problems"][0]
+        assert problem["field"] == field and said in problem["message"], problem
     with lifecycle.db.read() as session:
         assert model_drafts.get(session, draft["id"]).forms is None
-
-
-def test_a_picker_field_keeps_the_engines_extensions(owner: Caller) -> None:
-    draft = _draft(owner, WITH_FORM)
-    form = {**FIELDS, "fields": [*FIELDS["fields"], {"key": "committee", "label": "Ban",
-            "type": "organisation", "choices_expression": "hdnd_committees"}]}  # fmt: skip
-    saved = owner.post(f"/modeler/drafts/{draft['id']}/forms/{FORM}", {"form": form})
+    assert owner.client.get("/modeler/forms/..%2Fsecret.json").status_code in (400, 404)
+    # A picker names its kind and the expression giving its choices, as shipped forms do.
+    picker = {"key": "committee", "label": "Ban", "type": "organisation"}
+    form = {
+        **FIELDS,
+        "fields": [*FIELDS["fields"], {**picker, "choices_expression": "hdnd_committees"}],
+    }
+    saved = owner.post(url, {"form": form})
     assert saved.status_code == 200, saved.get_json()
     prop = saved.get_json()["schema"]["properties"]["committee"]
     assert (prop["x-picker"], prop["x-choices"]) == ("organisation", "hdnd_committees")
     shipped = owner.client.get("/modeler/forms/no_such_form.json").get_json()
     assert (shipped["source"], shipped["form"]["fields"]) == ("new", [])
-    assert owner.client.get("/modeler/forms/..%2Fsecret.json").status_code in (400, 404)
 
 
 DMN = (DATA.parent.parent / "bpmn" / "procedure.dmn").read_text()
