@@ -76,9 +76,9 @@ def editor_config(
             "check_expression": url_for("modeler.check_expression"),
             "deploy": url_for("modeler.deploy"),
             "form": url_for("modeler.form_fields", name="__name__"),
-            "save_form": url_for("modeler.save_form", draft_id=draft_id, name="__name__")
-            if draft_id
-            else None,
+            "save_form": url_for("modeler.save_form", draft_id=0, name="__name__").replace(
+                "/drafts/0/", "/drafts/__draft__/"
+            ),
             "lint": _server_lint_url(),
         },
     }
