@@ -9,6 +9,8 @@ engine's JSON Schema, and the task names the form.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -25,7 +27,9 @@ SELECT = """(id) => {
 }"""
 
 
-def test_owner_adds_a_form_field_to_a_user_task(live_server: LiveServer, page: Page) -> None:
+def test_owner_adds_a_form_field_to_a_user_task(
+    live_server: LiveServer, page: Page, screenshot: Callable[..., Path | None]
+) -> None:
     life = live_server.lifecycle
     definition = life.engine.deploy({f"{KEY}.bpmn": MODEL}, "owner", "first")[0]
     sign_in(page, "owner")
@@ -46,6 +50,7 @@ def test_owner_adds_a_form_field_to_a_user_task(live_server: LiveServer, page: P
     editor.locator("[data-action='save-form']").click()
     name = f"{KEY}_task_prepare.json"
     expect(editor).to_have_attribute("data-saved", name)
+    screenshot(page, "modeler_form_fields.png", full_page=True)
 
     with life.db.read() as session:
         (draft,) = model_drafts.listed(session)

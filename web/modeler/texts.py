@@ -72,10 +72,10 @@ def texts() -> dict[str, str]:
         "Form file": _("Form file"),
         "Form title (Vietnamese)": _("Form title (Vietnamese)"),
         "Form title (English)": _("Form title (English)"),
-        "Key": _("Key"),
+        "Field key": _("Field key"),
         "Label (Vietnamese)": _("Label (Vietnamese)"),
         "Label (English)": _("Label (English)"),
-        "Type": _("Type"),
+        "Field type": _("Field type"),
         "Required": _("Required"),
         "Remove": _("Remove"),
         "Choices (one per line: value | label vi | label en)": _(

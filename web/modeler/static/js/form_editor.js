@@ -98,7 +98,7 @@ export class FormEditor {
 
   fieldRow(field, index) {
     const row = el("li", { class: "form-editor-field", "data-field": field.key || `#${index + 1}` });
-    const type = el("select", { "aria-label": this.t("Type") });
+    const type = el("select", { "aria-label": this.t("Field type") });
     for (const kind of TYPES) {
       const option = el("option", { value: kind, text: this.t(`type:${kind}`) });
       option.selected = (field.type || "string") === kind;
@@ -126,10 +126,10 @@ export class FormEditor {
       this.render();
     });
     row.append(
-      this.input(this.t("Key"), field.key, (v) => (field.key = v.trim()), { name: "key", maxlength: 63 }),
+      this.input(this.t("Field key"), field.key, (v) => (field.key = v.trim()), { name: "key", maxlength: 63 }),
       this.input(this.t("Label (Vietnamese)"), field.label, (v) => (field.label = v), { name: "label" }),
       this.input(this.t("Label (English)"), field.label_en, (v) => (field.label_en = v), { name: "label_en" }),
-      el("div", { class: "form-editor-input" }, [el("label", { text: this.t("Type") }), type]),
+      el("div", { class: "form-editor-input" }, [el("label", { text: this.t("Field type") }), type]),
       el("label", { class: "form-editor-check" }, [required, this.t("Required")]),
     );
     if (field.type === "enum") {
