@@ -160,6 +160,10 @@ def test_a_decision_table_is_edited_as_a_draft_and_deployed_for_new_drafts(
     saved = client.post(f"/modeler/dmn/{decision.id}", data={**_rows(rules), "csrf_token": token})
     assert saved.status_code == 303
     draft_url = saved.headers["Location"]
+    added = client.post(draft_url, data={**_rows(rules), "action": "add_row", "csrf_token": token})
+    assert added.status_code == 200 and 'name="rule-2-in-0"' in added.get_data(as_text=True)
+    removed = client.post(draft_url, data={**_rows(rules), "remove": "0", "csrf_token": token})
+    assert 'name="rule-1-in-0"' not in removed.get_data(as_text=True)  # nothing stored yet
     bad = _rows([("? ==", '"normal"', "")]) | {"action": "deploy", "note": "x", "csrf_token": token}
     refused = client.post(draft_url, data=bad)
     assert refused.status_code == 422
