@@ -20,6 +20,7 @@ from engine import TaskQuery
 from tests.conftest import DATA
 from tests.support.web import csrf_token, signed_in
 from tests.test_web_modeler import KEY, MODEL, Caller
+from web.modeler.form_fields import to_fields, to_schema
 from workflows import model_drafts
 
 FORM = "modeler_check.json"
@@ -91,6 +92,12 @@ def test_a_form_saved_in_a_draft_is_deployed_with_it_and_shown_on_the_task(
     assert form is not None and form["title"] == "Kiểm tra"
     assert list(form["properties"]) == ["summary", "pages", "verdict", "urgent", "due"]
     assert form["x-rules"][0]["message_en"] == "Pages must be positive."
+
+
+def test_every_shipped_form_survives_the_field_list_unchanged() -> None:
+    for path in sorted((DATA.parent.parent / "bpmn" / "forms").glob("*.json")):
+        schema = json.loads(path.read_text())
+        assert to_schema(to_fields(schema)) == schema, path.name
 
 
 BAD_FIELDS: list[tuple[Any, str | None, str]] = [

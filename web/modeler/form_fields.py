@@ -3,7 +3,8 @@ the engine runs (and back).
 
 The field list is the process owner's view; the stored form is exactly the JSON Schema with
 Lexflow's ``x-*`` extensions that the bpmn/forms/*.json files use: ``title`` / ``x-title-en``
-for labels, ``enum`` with ``x-enumTitles`` / ``x-enumTitles-en`` for choices, ``format:
+for labels (``description`` / ``x-description-en`` for help), ``enum`` with ``x-enumTitles``
+/ ``x-enumTitles-en`` for choices (in ``items`` for a list of several), ``format:
 date`` for dates, ``x-widget: textarea`` for long text, ``x-choices`` (an expression) with
 ``x-picker`` (organisation, user, role: see :mod:`web.pickers`) for pickers, ``required``
 and the cross-field ``x-rules``. Keys the list does not edit (``minLength``, ``allOf``...)
@@ -26,7 +27,8 @@ DATE_PATTERN = "^\\d{4}-\\d{2}-\\d{2}$"
 FIELD_KEY = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 FORM_NAME = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,99}\.json$")
 PICKERS = ("organisation", "user", "role")
-TYPES = ("string", "text", "number", "integer", "boolean", "date", "enum", *PICKERS)
+CHOICE_TYPES = ("enum", "list")  # one of the choices; several of them (a JSON array)
+TYPES = ("string", "text", "number", "integer", "boolean", "date", *CHOICE_TYPES, *PICKERS)
 MAX_FIELDS = 200
 MAX_TEXT = 2000
 
@@ -55,6 +57,8 @@ def _kind(prop: dict[str, Any]) -> str:
         return picker
     if "enum" in prop:
         return "enum"
+    if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+        return "list"
     if prop.get("type") == "string" and prop.get("format") == "date":
         return "date"
     if prop.get("type") == "string" and prop.get("x-widget") == "textarea":
@@ -70,17 +74,20 @@ def to_fields(schema: dict[str, Any]) -> dict[str, Any]:
     for key, prop in (schema.get("properties") or {}).items():
         if not isinstance(prop, dict):
             continue
-        titles = prop.get("x-enumTitles") or []
-        titles_en = prop.get("x-enumTitles-en") or []
+        listed = prop.get("items") if _kind(prop) == "list" else None
+        source = listed if isinstance(listed, dict) else prop
+        titles = source.get("x-enumTitles") or []
+        titles_en = source.get("x-enumTitles-en") or []
         choices = [
             {
                 "value": value,
                 "label": titles[i] if i < len(titles) else "",
                 "label_en": titles_en[i] if i < len(titles_en) else "",
             }
-            for i, value in enumerate(prop.get("enum") or [])
+            for i, value in enumerate(source.get("enum") or [])
         ]
-        extra = {k: v for k, v in prop.items() if k not in _MANAGED}
+        skipped = _MANAGED | ({"items"} if listed else set())
+        extra = {k: v for k, v in prop.items() if k not in skipped}
         if prop.get("format") == "date":
             extra.pop("pattern", None)
         fields.append(
@@ -89,6 +96,7 @@ def to_fields(schema: dict[str, Any]) -> dict[str, Any]:
                 "label": prop.get("title") or "",
                 "label_en": prop.get("x-title-en") or "",
                 "description": prop.get("description") or "",
+                "description_en": prop.get("x-description-en") or "",
                 "type": _kind(prop),
                 "required": key in required,
                 "choices": choices,
@@ -100,6 +108,7 @@ def to_fields(schema: dict[str, Any]) -> dict[str, Any]:
         "title": schema.get("title") or "",
         "title_en": schema.get("x-title-en") or "",
         "description": schema.get("description") or "",
+        "description_en": schema.get("x-description-en") or "",
         "fields": fields,
         "rules": list(schema.get("x-rules") or []),
         "extra": {k: v for k, v in schema.items() if k not in _TOP_MANAGED},
@@ -112,6 +121,8 @@ def _property(field: dict[str, Any], key: str, problems: list[dict[str, Any]]) -
     prop: dict[str, Any] = {}
     if kind in ("string", "text", "date", "enum", *PICKERS):
         prop["type"] = "string"
+    elif kind == "list":
+        prop["type"] = "array"
     else:
         prop["type"] = kind
     if kind == "date":
@@ -122,9 +133,11 @@ def _property(field: dict[str, Any], key: str, problems: list[dict[str, Any]]) -
         prop["x-title-en"] = _text(field.get("label_en"))
     if _text(field.get("description")):
         prop["description"] = _text(field.get("description"))
+    if _text(field.get("description_en")):
+        prop["x-description-en"] = _text(field.get("description_en"))
     if kind == "text":
         prop["x-widget"] = "textarea"
-    if kind == "enum":
+    if kind in CHOICE_TYPES:
         choices = [c for c in field.get("choices") or [] if isinstance(c, dict)]
         values = [_text(c.get("value")) for c in choices]
         if not values or any(not v for v in values):
@@ -133,10 +146,14 @@ def _property(field: dict[str, Any], key: str, problems: list[dict[str, Any]]) -
             problems.append({"field": key, "message": Message("two choices have the same value")})
         if any(not _text(c.get("label")) for c in choices):
             problems.append({"field": key, "message": Message("every choice needs a label")})
-        prop["enum"] = values
-        prop["x-enumTitles"] = [_text(c.get("label")) for c in choices]
+        held: dict[str, Any] = {"enum": values}
+        held["x-enumTitles"] = [_text(c.get("label")) for c in choices]
         if any(_text(c.get("label_en")) for c in choices):
-            prop["x-enumTitles-en"] = [_text(c.get("label_en")) for c in choices]
+            held["x-enumTitles-en"] = [_text(c.get("label_en")) for c in choices]
+        if kind == "list":
+            prop["items"] = {"type": "string", **held}
+        else:
+            prop.update(held)
     if kind in PICKERS:
         source = _text(field.get("choices_expression"))
         if not source:
@@ -218,6 +235,8 @@ def to_schema(form: dict[str, Any]) -> dict[str, Any]:
         schema["x-title-en"] = _text(form.get("title_en"))
     if _text(form.get("description")):
         schema["description"] = _text(form.get("description"))
+    if _text(form.get("description_en")):
+        schema["x-description-en"] = _text(form.get("description_en"))
     schema.update({"type": "object", "properties": properties, "required": required})
     schema["additionalProperties"] = False
     schema.update({k: v for k, v in extra.items() if k not in _TOP_MANAGED})

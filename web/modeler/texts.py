@@ -102,6 +102,7 @@ def texts() -> dict[str, str]:
         "type:boolean": _("Yes / no"),
         "type:date": _("Date"),
         "type:enum": _("One of the choices"),
+        "type:list": _("Several of the choices"),
         "type:organisation": _("Organisation picker"),
         "type:user": _("User picker"),
         "type:role": _("Role picker"),

@@ -7,7 +7,7 @@
 
 import { postJson } from "./server.js";
 
-const TYPES = ["string", "text", "number", "integer", "boolean", "date", "enum", "organisation", "user", "role"];
+const TYPES = ["string", "text", "number", "integer", "boolean", "date", "enum", "list", "organisation", "user", "role"];
 const PICKERS = ["organisation", "user", "role"];
 
 function el(tag, attrs = {}, children = []) {
@@ -132,7 +132,7 @@ export class FormEditor {
       el("div", { class: "form-editor-input" }, [el("label", { text: this.t("Field type") }), type]),
       el("label", { class: "form-editor-check" }, [required, this.t("Required")]),
     );
-    if (field.type === "enum") {
+    if (field.type === "enum" || field.type === "list") {
       row.append(
         this.input(this.t("Choices (one per line: value | label vi | label en)"), choicesText(field.choices), (v) => (field.choices = parseChoices(v)), {
           multiline: true,
