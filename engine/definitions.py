@@ -11,6 +11,7 @@ version.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -66,6 +67,12 @@ class DefinitionInfo:
             note=row.note,
             created=created,
         )
+
+
+def _calls_decision(xml: str, decision: str) -> bool:
+    """Whether a process's XML names ``decision`` in a business rule task (an id is a plain
+    NCName, so the text match cannot be fooled by markup)."""
+    return re.search(rf"calledDecisionId>\s*{re.escape(decision)}\s*<", xml) is not None
 
 
 def _sha(data: bytes) -> str:
@@ -179,7 +186,8 @@ class DefinitionService:
     def _redeploy_callers(
         self, session: Session, results: list[DefinitionInfo], actor: str, note: str | None
     ) -> list[DefinitionInfo]:
-        """New versions of the deployed processes that call a process just deployed.
+        """New versions of the deployed processes that call a process or a decision just
+        deployed (a decision table is frozen into the spec of the process that uses it).
 
         A process's spec is frozen with everything it calls when it is deployed (so a
         running draft never changes under it); without this, a changed stage would reach
@@ -187,7 +195,8 @@ class DefinitionService:
         version calls directly and through others, so grandparents come in the same pass.
         """
         changed = {info.key for info in results if info.kind == "bpmn" and info.created}
-        if not changed:
+        decisions = {info.key for info in results if info.kind == "dmn" and info.created}
+        if not changed and not decisions:
             return []
         uploaded = {info.key for info in results}
         newest: dict[str, Definition] = {}
@@ -196,10 +205,14 @@ class DefinitionService:
         ).scalars():
             newest[row.key] = row
         callers = {
-            key: sorted(set((row.dependencies or {}).get("called") or ()) & changed)
+            key: sorted(
+                (set((row.dependencies or {}).get("called") or ()) & changed)
+                | {d for d in decisions if _calls_decision(row.xml, d)}
+            )
             for key, row in newest.items()
             if key not in uploaded
         }
+        changed |= decisions
         callers = {key: called for key, called in callers.items() if called}
         if not callers:
             return []

@@ -239,24 +239,7 @@ def _check_user_task(
                 rule="lexflow/form-schema",
             )
         else:
-            try:
-                jsonschema.Draft202012Validator.check_schema(info.form_schema)
-            except jsonschema.SchemaError as exc:
-                yield Problem(
-                    element,
-                    Message(
-                        "the form schema '%(form)s' is invalid: %(problem)s",
-                        form=info.form_name,
-                        problem=exc.message,
-                    ),
-                    rule="lexflow/form-schema",
-                )
-            for problem in [
-                *form_extensions.deploy_problems(info.form_schema, evaluator),
-                *form_extensions.vacuous_conditions(info.form_schema),
-                *form_schemas.deploy_problems(info.form_schema),
-                *translation_problems(info.form_schema),
-            ]:
+            for problem in form_schema_problems(info.form_schema, evaluator):
                 yield Problem(
                     element,
                     Message(
@@ -279,3 +262,21 @@ def _check_user_task(
                 ),
                 rule="lexflow/user-task",
             )
+
+
+def form_schema_problems(schema: Any, evaluator: SafeEvaluator) -> list[Message]:
+    """Everything a deployment refuses in one form schema (empty when the form can run).
+
+    The one place these checks live: deploying a user task that names the form runs them,
+    and so does the modeler's form field editor before it stores a form in a draft.
+    """
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        return [Message("the schema is invalid: %(problem)s", problem=exc.message)]
+    return [
+        *form_extensions.deploy_problems(schema, evaluator),
+        *form_extensions.vacuous_conditions(schema),
+        *form_schemas.deploy_problems(schema),
+        *translation_problems(schema),
+    ]

@@ -7,7 +7,10 @@ bpmn-js, bpmn-js-properties-panel and bpmnlint from npm into the git-ignored
 checks it runs without deploying (``checks``), and the diff of two versions (``comparing``
 pages, ``changes`` the list of what changed). Draft models are stored by
 :mod:`workflows.model_drafts`; deploying goes through the engine's deploy, the same
-validation as an uploaded file. Only process owners and administrators get in.
+validation as an uploaded file. A user task's form is edited as a field list
+(``form_fields``, ``form_editing``) and travels with its draft until deployed; DMN decision
+tables are edited as a table of expressions (``dmn_tables``, ``dmn_editing``). Only process
+owners and administrators get in.
 """
 
 from __future__ import annotations
@@ -22,4 +25,10 @@ bp = Blueprint(
     static_folder="static",
 )
 
-from web.modeler import comparing, drafting, views  # noqa: E402,F401  (routes register on bp)
+from web.modeler import (  # noqa: E402,F401  (routes register on bp)
+    comparing,
+    dmn_editing,
+    drafting,
+    form_editing,
+    views,
+)

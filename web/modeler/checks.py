@@ -38,12 +38,15 @@ def problems_of(exc: EngineError) -> list[dict[str, Any]]:
     ]
 
 
-def dry_run(filename: str, xml: str, actor: str) -> list[dict[str, Any]]:
-    """Deploy ``xml`` and roll back: the problems the deployment would refuse (or none)."""
+def dry_run(
+    filename: str, xml: str, actor: str, forms: list[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """Deploy ``xml`` (with a draft's ``forms``) and roll back: the problems the deployment
+    would refuse (or none)."""
     life = lifecycle()
     try:
         with life.db.write() as session:
-            life.engine.deploy([(filename, xml)], actor, None, session=session)
+            life.engine.deploy([(filename, xml), *(forms or [])], actor, None, session=session)
             raise _RollBack
     except _RollBack:
         return []

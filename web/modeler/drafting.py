@@ -107,6 +107,15 @@ def save_draft(draft_id: int) -> Any:
     return jsonify(answer)
 
 
+def _draft_forms(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The form schemas stored in the draft named by ``draft_id`` (none without one)."""
+    draft_id = _optional_id(body, "draft_id")
+    if draft_id is None:
+        return []
+    with lifecycle().db.read() as session:
+        return sorted((model_drafts.get(session, draft_id).forms or {}).items())
+
+
 @bp.post("/check")
 @editors_only
 def check() -> Any:
@@ -120,7 +129,7 @@ def check() -> Any:
     except EngineError as exc:
         problems = problems_of(exc)
     else:
-        problems = dry_run(f"{key}.bpmn", xml, current_actor().id)
+        problems = dry_run(f"{key}.bpmn", xml, current_actor().id, _draft_forms(body))
     return jsonify({"ok": not problems, "problems": problems})
 
 
@@ -151,11 +160,12 @@ def deploy() -> Any:
     actor = current_actor().id
     try:
         with lifecycle().db.write() as session:
+            forms: list[tuple[str, str]] = []
             if draft_id is not None:
-                model_drafts.get(session, draft_id)
+                forms = sorted((model_drafts.get(session, draft_id).forms or {}).items())
             key, _name = model_drafts.describe(xml)
             deployed = lifecycle().engine.deploy(
-                [(f"{key}.bpmn", xml)], actor, note, session=session
+                [(f"{key}.bpmn", xml), *forms], actor, note, session=session
             )
             if draft_id is not None:
                 model_drafts.delete(session, actor, draft_id, reason="deployed")

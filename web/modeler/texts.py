@@ -66,4 +66,44 @@ def texts() -> dict[str, str]:
         "The deployment was refused; nothing was stored.": _(
             "The deployment was refused; nothing was stored."
         ),
+        # The form field editor (form_editor.js)
+        "Edit the form's fields": _("Edit the form's fields"),
+        "Form fields": _("Form fields"),
+        "Form file": _("Form file"),
+        "Form title (Vietnamese)": _("Form title (Vietnamese)"),
+        "Form title (English)": _("Form title (English)"),
+        "Field key": _("Field key"),
+        "Label (Vietnamese)": _("Label (Vietnamese)"),
+        "Label (English)": _("Label (English)"),
+        "Field type": _("Field type"),
+        "Required": _("Required"),
+        "Remove": _("Remove"),
+        "Choices (one per line: value | label vi | label en)": _(
+            "Choices (one per line: value | label vi | label en)"
+        ),
+        "Choices (expression giving the allowed codes)": _(
+            "Choices (expression giving the allowed codes)"
+        ),
+        "Cross-field rules": _("Cross-field rules"),
+        "Rule (expression that must hold)": _("Rule (expression that must hold)"),
+        "Fields it concerns (comma-separated keys)": _("Fields it concerns (comma-separated keys)"),
+        "Message (Vietnamese)": _("Message (Vietnamese)"),
+        "Message (English)": _("Message (English)"),
+        "Add a field": _("Add a field"),
+        "Add a rule": _("Add a rule"),
+        "Save the form in the draft": _("Save the form in the draft"),
+        "Close": _("Close"),
+        "The form could not be saved.": _("The form could not be saved."),
+        "The form was saved in the draft": _("The form was saved in the draft"),
+        "type:string": _("Text (one line)"),
+        "type:text": _("Long text"),
+        "type:number": _("Number"),
+        "type:integer": _("Whole number"),
+        "type:boolean": _("Yes / no"),
+        "type:date": _("Date"),
+        "type:enum": _("One of the choices"),
+        "type:list": _("Several of the choices"),
+        "type:organisation": _("Organisation picker"),
+        "type:user": _("User picker"),
+        "type:role": _("Role picker"),
     }

@@ -58,11 +58,13 @@ def editor_config(
     xml_url: str,
     draft_id: int | None = None,
     base_definition_id: int | None = None,
+    draft_forms: list[str] | None = None,
 ) -> dict[str, Any]:
     """What the editor's script needs: where to read and write, and its translated words."""
     return {
         "key": key,
         "draft_id": draft_id,
+        "draft_forms": draft_forms or [],
         "base_definition_id": base_definition_id,
         "catalog": modeler_catalog(),
         "texts": texts(),
@@ -73,6 +75,10 @@ def editor_config(
             "check": url_for("modeler.check"),
             "check_expression": url_for("modeler.check_expression"),
             "deploy": url_for("modeler.deploy"),
+            "form": url_for("modeler.form_fields", name="__name__"),
+            "save_form": url_for("modeler.save_form", draft_id=0, name="__name__").replace(
+                "/drafts/0/", "/drafts/__draft__/"
+            ),
             "lint": _server_lint_url(),
         },
     }
@@ -83,9 +89,12 @@ def editor_config(
 def index() -> Any:
     with lifecycle().db.read() as session:
         drafts = model_drafts.listed(session)
-    processes = [d for d in lifecycle().engine.definitions(latest_only=True) if d.kind == "bpmn"]
-    processes.sort(key=lambda d: d.key)
-    return render_template("modeler/index.html", drafts=drafts, processes=processes)
+    latest = lifecycle().engine.definitions(latest_only=True)
+    processes = sorted((d for d in latest if d.kind == "bpmn"), key=lambda d: d.key)
+    decisions = sorted((d for d in latest if d.kind == "dmn"), key=lambda d: d.key)
+    return render_template(
+        "modeler/index.html", drafts=drafts, processes=processes, decisions=decisions
+    )
 
 
 @bp.get("/catalog.json")
@@ -171,11 +180,14 @@ def edit_definition(definition_id: int) -> Any:
 def edit_draft(draft_id: int) -> Any:
     with lifecycle().db.read() as session:
         draft = model_drafts.get(session, draft_id)
+    if draft.kind == "dmn":
+        return redirect(url_for("modeler.dmn_draft_page", draft_id=draft.id))
     config = editor_config(
         key=draft.key,
         xml_url=url_for("modeler.draft_xml", draft_id=draft.id),
         draft_id=draft.id,
         base_definition_id=draft.base_definition_id,
+        draft_forms=sorted(draft.forms or {}),
     )
     return render_template("modeler/edit.html", config=config, definition=None, draft=draft)
 

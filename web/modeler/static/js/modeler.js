@@ -7,7 +7,8 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js
 import lintModule from "bpmn-js-bpmnlint";
 import bpmnlintConfig from "lexflow:bpmnlint-config";
 import spiffworkflow from "./spiffworkflow.json";
-import lexflowProperties from "./properties.jsx";
+import lexflowProperties, { setSpiffProperty } from "./properties.jsx";
+import { FormEditor } from "./form_editor.js";
 import { ProblemsPanel } from "./problems.js";
 import { Checker, ServerLint, postJson } from "./server.js";
 
@@ -35,6 +36,15 @@ class ModelerPage {
     this.status = root.querySelector("[data-modeler-status]");
     this.dirty = false;
     const checker = new Checker(config.urls.check_expression);
+    const catalog = config.catalog || {};
+    config.catalog = catalog;
+    catalog.forms = catalog.forms || [];
+    for (const name of config.draft_forms || []) {
+      if (!catalog.forms.some((f) => f.key === name)) catalog.forms.push({ key: name, title: null });
+    }
+    const formRoot = root.querySelector("[data-form-editor]");
+    this.formEditor = formRoot ? new FormEditor(formRoot, this) : null;
+    const openFormEditor = this.formEditor ? (element, name) => this.formEditor.open(element, name) : null;
     this.modeler = new BpmnModeler({
       container: root.querySelector("[data-modeler-canvas]"),
       propertiesPanel: {
@@ -44,13 +54,16 @@ class ModelerPage {
       additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lexflowProperties, lintModule],
       moddleExtensions: { spiffworkflow },
       linting: { bpmnlint: bpmnlintConfig, active: true },
-      lexflow: { catalog: config.catalog || {}, texts: this.texts, checker },
+      lexflow: { catalog, texts: this.texts, checker, openFormEditor },
     });
     this.problems = new ProblemsPanel({
       container: root.querySelector("[data-modeler-problems]"),
       summary: root.querySelector("[data-modeler-summary]"),
       modeler: this.modeler,
-      serverLint: new ServerLint(config.urls.lint, config.urls.check),
+      serverLint: new ServerLint(config.urls.lint, config.urls.check, () => ({
+        id: this.config.draft_id,
+        forms: this.config.draft_forms,
+      })),
       texts: this.texts,
     });
     this.modeler.get("eventBus").on("commandStack.changed", () => {
@@ -122,6 +135,17 @@ class ModelerPage {
     return true;
   }
 
+  /** The form editor stored ``name`` in the draft: the task names it and the draft is saved. */
+  async formSaved(element, name) {
+    const forms = this.config.catalog.forms;
+    if (!forms.some((f) => f.key === name)) forms.push({ key: name, title: null });
+    this.config.draft_forms = [...new Set([...(this.config.draft_forms || []), name])];
+    setSpiffProperty(element, "formJsonSchemaFilename", name, this.modeler.get("bpmnFactory"), this.modeler.get("modeling"));
+    if (await this.save()) {
+      this.say(`${this.t("The form was saved in the draft")}: ${name}`, "info");
+    }
+  }
+
   async check() {
     const answer = await this.problems.runServer();
     if (answer && answer.data && Array.isArray(answer.data.problems)) {
@@ -141,6 +165,7 @@ class ModelerPage {
       return;
     }
     const xml = await this.xml();
+    if (this.dirty && this.config.draft_id && !(await this.save())) return;
     const { ok, data } = await postJson(this.config.urls.deploy, { xml, note, draft_id: this.config.draft_id || null });
     if (ok && data) {
       this.dirty = false;

@@ -2,7 +2,8 @@
 // engine reads it (engine/bpmn_parser.py, engine/validation.py):
 //   lane            -> spiffworkflow:property "role" (a known role) and "organisation"
 //   user task       -> "title" / "title_en" (expressions), "name_en", "documentation_en",
-//                      "formJsonSchemaFilename", "dueDate" = deadline("<step>") (rule table)
+//                      "formJsonSchemaFilename" (picked, or edited as a field list in
+//                      form_editor.js and stored in the draft), "dueDate" = deadline("<step>") (rule table)
 //   sequence flow   -> bpmn:conditionExpression (safe expression language)
 //   script task     -> bpmn:script
 //   timer event     -> bpmn:timeDate / timeDuration / timeCycle expression
@@ -163,6 +164,21 @@ function FormSelect(props) {
   };
   const setValue = (value) => setSpiffProperty(element, name, value, bpmnFactory, modeling);
   return <SelectEntry element={element} id={id} label={t(lexflow, "Form")} getValue={getValue} setValue={setValue} getOptions={getOptions} />;
+}
+
+/** Opens the page's form field editor on this task (its list of fields, stored as a form). */
+function FormFieldsButton(props) {
+  const { element } = props;
+  const lexflow = useLexflow();
+  if (!lexflow.openFormEditor) return null;
+  const open = () => lexflow.openFormEditor(element, spiffProperty(element, "formJsonSchemaFilename"));
+  return (
+    <div class="bio-properties-panel-entry lexflow-form-fields">
+      <button type="button" class="lexflow-button" data-action="edit-form-fields" onClick={open}>
+        {t(lexflow, "Edit the form's fields")}
+      </button>
+    </div>
+  );
 }
 
 function DeadlineSelect(props) {
@@ -410,6 +426,7 @@ function lexflowEntries(element, texts) {
       entry("lexflow-title-en", SpiffPropertyText, { name: "title_en", label: label("Title in the inbox (English, expression)"), kind: "expression" }),
       entry("lexflow-documentation-en", SpiffPropertyText, { name: "documentation_en", label: label("Instructions (English)") }),
       entry("lexflow-form", FormSelect),
+      entry("lexflow-form-fields", FormFieldsButton),
       entry("lexflow-deadline", DeadlineSelect),
     ];
   }

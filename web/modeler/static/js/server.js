@@ -51,13 +51,18 @@ export class Checker {
  * answer {ok, problems: [{rule, severity, element_id, message}]}.
  */
 export class ServerLint {
-  constructor(lintUrl, fallbackUrl) {
+  constructor(lintUrl, fallbackUrl, draft = () => ({})) {
     this.lintUrl = lintUrl;
     this.fallbackUrl = fallbackUrl;
     this.useFallback = !lintUrl;
+    this.draft = draft; // {id, forms}: a draft's own forms are known to the modeler's check only
   }
 
   async lint(xml) {
+    const draft = this.draft() || {};
+    if (draft.id && draft.forms && draft.forms.length) {
+      return postJson(this.fallbackUrl, { kind: "bpmn", xml, draft_id: draft.id });
+    }
     if (!this.useFallback) {
       const answer = await postJson(this.lintUrl, { kind: "bpmn", xml });
       if (answer.status !== 404 && answer.status !== 405) {
