@@ -199,3 +199,16 @@ def test_an_unknown_document_type_is_refused(lifecycle) -> None:
             known_types={"nq_hdnd_tinh"},
         )
     assert "document_type" in refused.value.problems
+
+
+def test_a_step_requiring_an_unknown_dossier_item_is_refused_by_lint(lifecycle) -> None:
+    """A code that is no dossier item could never be present: the step could never finish."""
+    xml = read_model("due_task.bpmn").replace(
+        b'<spiffworkflow:property name="dueDate" value="due_on"/>',
+        b'<spiffworkflow:property name="dueDate" value="due_on"/>'
+        b'<spiffworkflow:property name="requiredDocuments" value="du_thao,bao_cao_gi_do"/>',
+    )
+    problems = lifecycle.engine.lint({"due_task.bpmn": xml})
+    found = [p for p in problems if p.rule == "lexflow/required-documents"]
+    assert [(p.element_id, p.severity) for p in found] == [("Task_report", "error")]
+    assert str(found[0].message).startswith("requiredDocuments names 'bao_cao_gi_do'")

@@ -41,7 +41,7 @@ from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft, next_code, track_stage
-from workflows.lint_rules import DEADLINE_RULE
+from workflows.lint_rules import DEADLINE_RULE, REQUIRED_DOCUMENTS
 from workflows.organisation_names import OrganisationNameProvider, organisation_name_functions
 from workflows.organisations import commune_of, resolve
 from workflows.registry import Regulation
@@ -134,6 +134,7 @@ class Lifecycle:
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
         self.engine.add_lint_rule(DEADLINE_RULE)
+        self.engine.add_lint_rule(REQUIRED_DOCUMENTS)
 
     # Models --------------------------------------------------------------------------------
     def deploy_models(self, actor: str = "system", note: str | None = None) -> list[DefinitionInfo]:

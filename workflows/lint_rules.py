@@ -1,5 +1,9 @@
 """The drafting domain's own lint rules, run by the engine on every deploy and lint.
 
+``requiredDocuments`` on a user task lists dossier item codes the step cannot complete
+without (:mod:`workflows.dossier`); a code that is no dossier item could never be present,
+so the step could never complete: lint refuses it.
+
 ``deadline("step")`` in a timer, a due date or a script names a row of the deadline rule
 table (:mod:`workflows.deadlines`); a model naming a step no rule times would fail the day
 a draft reaches it ("no deadline rule for step ..."), so lint says so before it deploys.
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from engine import Message
 from engine.lint import WARNING, Finding, LintSubject, Rule, model
 from workflows.deadlines import STEP_NAMES, DeadlineRule
+from workflows.dossier import DOSSIER_ITEMS
 
 
 def _deadline_steps(source: str) -> Iterator[str]:
@@ -87,3 +92,25 @@ def check_deadline_rules(subject: LintSubject) -> Iterator[Finding]:
 
 
 DEADLINE_RULE = Rule("lexflow/deadline-rule", check_deadline_rules)
+
+
+def check_required_documents(subject: LintSubject) -> Iterator[Finding]:
+    for _document, process in subject.processes():
+        for element in process.iter():
+            if model.local(element) != "userTask":
+                continue
+            listed = model.properties(element).get("requiredDocuments", "")
+            for code in (part.strip() for part in listed.split(",")):
+                if code and code not in DOSSIER_ITEMS:
+                    yield Finding(
+                        element.get("id"),
+                        Message(
+                            "requiredDocuments names '%(code)s', which is no dossier item: "
+                            "use one of: %(known)s",
+                            code=code,
+                            known=", ".join(sorted(DOSSIER_ITEMS)),
+                        ),
+                    )
+
+
+REQUIRED_DOCUMENTS = Rule("lexflow/required-documents", check_required_documents)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from web.extensions import lifecycle
 from workflows import deadlines
+from workflows.dossier import DOSSIER_ITEMS, item_name
 from workflows.roles import lane_roles, roles_by_code
 
 
@@ -51,4 +52,7 @@ def catalog() -> dict[str, Any]:
         "services": [{"name": name} for name in lifecycle().engine.services.names()],
         "deadlines": deadline_steps(language),
         "forms": forms(),
+        "dossier_items": [
+            {"code": code, "name": item_name(code, language)} for code in DOSSIER_ITEMS
+        ],
     }

@@ -26,6 +26,7 @@ def texts() -> dict[str, str]:
         "(no form)": _("(no form)"),
         "not deployed": _("not deployed"),
         "Deadline rule": _("Deadline rule"),
+        "Required dossier documents": _("Required dossier documents"),
         "(no deadline)": _("(no deadline)"),
         "an expression (see XML)": _("an expression (see XML)"),
         "not in the rule table": _("not in the rule table"),

@@ -212,6 +212,40 @@ function DeadlineSelect(props) {
   );
 }
 
+/** The dossier items the step cannot complete without (``requiredDocuments``, codes). */
+function RequiredDocuments(props) {
+  const { element } = props;
+  const modeling = useService("modeling");
+  const bpmnFactory = useService("bpmnFactory");
+  const lexflow = useLexflow();
+  const items = (lexflow.catalog && lexflow.catalog.dossier_items) || [];
+  const name = "requiredDocuments";
+  const chosen = () =>
+    (spiffProperty(element, name) || "").split(",").map((c) => c.trim()).filter(Boolean);
+  const toggle = (code, on) => {
+    const next = chosen().filter((c) => c !== code);
+    if (on) next.push(code);
+    setSpiffProperty(element, name, next.join(","), bpmnFactory, modeling);
+  };
+  const current = chosen();
+  return (
+    <fieldset class="bio-properties-panel-entry lexflow-required-documents" data-entry="required-documents">
+      <legend class="bio-properties-panel-label">{t(lexflow, "Required dossier documents")}</legend>
+      {items.map((item) => (
+        <label class="lexflow-check" key={item.code}>
+          <input
+            type="checkbox"
+            value={item.code}
+            checked={current.includes(item.code)}
+            onChange={(event) => toggle(item.code, event.target.checked)}
+          />{" "}
+          {item.name}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 function ConditionText(props) {
   const { element, id } = props;
   const modeling = useService("modeling");
@@ -428,6 +462,7 @@ function lexflowEntries(element, texts) {
       entry("lexflow-form", FormSelect),
       entry("lexflow-form-fields", FormFieldsButton),
       entry("lexflow-deadline", DeadlineSelect),
+      entry("lexflow-required-documents", RequiredDocuments),
     ];
   }
   if (is(element, "bpmn:SequenceFlow")) {
