@@ -14,6 +14,7 @@ from web.extensions import lifecycle
 from workflows.directory import organisation_names
 from workflows.dossier import item_name
 from workflows.drafts import DOCUMENT_TYPES
+from workflows.reports.access import DASHBOARD_ROLES
 from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE, Role, roles_by_code
 
 
@@ -153,6 +154,8 @@ def nav_links() -> list[tuple[str, str]]:
         ("plan.index", _("Annual plan")),
     ]
     roles = {grant.role for grant in actor.grants}
+    if actor.is_admin or roles & DASHBOARD_ROLES:
+        links.append(("dashboards.plan", _("Dashboards")))
     if actor.is_admin or "process_owner" in roles:
         links.append(("models.index", _("Process models")))
     if actor.is_admin:

@@ -25,6 +25,8 @@ LEADER_ROLES = frozenset({"ubnd_chair", "hdnd_standing", "hdnd_chair"})
 JUSTICE_ROLES = frozenset({"appraiser", "inspector", "agency_head"})
 JUSTICE_KIND = "justice_department"
 HEAD_ROLE = "agency_head"
+#: Whoever holds one of these may have a dashboard (the page decides: see dashboard_scope).
+DASHBOARD_ROLES = LEADER_ROLES | JUSTICE_ROLES | {HEAD_ROLE}
 
 
 @dataclass(frozen=True)
