@@ -28,7 +28,9 @@ from web.extensions import lifecycle
 from web.i18n import localize
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
+from workflows.deadlines import rules_snapshot
 from workflows.drafts import Draft
+from workflows.reports.schedule import BackwardPlan, plan_backwards
 
 bp = Blueprint("draft", __name__)
 
@@ -82,6 +84,21 @@ def show(draft_id: int) -> Any:
     return _page(draft_id)
 
 
+def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
+    """The latest start of each remaining step before the target session (None: no target)."""
+    if draft.target_date is None or draft.status != "active":
+        return None
+    rules = rules_snapshot(session, draft.document_type, draft.rules_as_of)
+    return plan_backwards(
+        lifecycle().calendar(),
+        rules.get(draft.procedure or "normal", {}),
+        draft.document_type,
+        draft.stage,
+        draft.target_date,
+        vietnam_date(clock.now()),
+    )
+
+
 def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
     life = lifecycle()
     engine = life.engine
@@ -110,9 +127,11 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         touched = set(highlight["completed"]) | active if highlight else set()
         diagrams = [definition, *stages] if definition else []
         diagrams = [d for d in diagrams if d is definition or _stage_touched(d, touched)]
+        schedule = backward_plan(session, draft)
     return render_template(
         "drafts/show.html",
         draft=draft,
+        schedule=schedule,
         instance=instance,
         timeline=timeline(history, clock.now()),
         events=events,
