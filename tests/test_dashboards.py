@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from engine import Database, clock
-from engine.models import OPEN_STATES, HumanTask
+from engine.models import OPEN_STATES, AuditEvent, HumanTask
 from tests.support.databases import DatabaseFactory
 from tests.support.days import TRICKY_MOMENTS
 from tests.support.web import signed_in
@@ -64,8 +65,15 @@ def at_demo_moment() -> Iterator[datetime]:
         yield moment
 
 
+_CLIENTS: dict[tuple[int, str], FlaskClient] = {}
+
+
 def client(demo: tuple[Lifecycle, Flask], username: str) -> FlaskClient:
-    return signed_in(demo[1], username, DEFAULT_PASSWORD)
+    """One signed-in client per user for the module (signing in hashes a password: slow)."""
+    key = (id(demo[1]), username)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = signed_in(demo[1], username, DEFAULT_PASSWORD)
+    return _CLIENTS[key]
 
 
 YEAR = vietnam_date(NOW).year
@@ -222,3 +230,25 @@ def test_draft_page_shows_the_backward_plan(demo: tuple[Lifecycle, Flask]) -> No
     starts = re.findall(r'data-latest-start="([\d-]+)"', html)
     assert starts == [s.latest_start.isoformat() for s in expected.steps]
     assert starts
+
+
+def test_dossier_summary_docx(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        draft = session.execute(
+            select(Draft).where(Draft.instance_id.is_not(None)).order_by(Draft.id).limit(1)
+        ).scalar_one()
+        steps = session.execute(
+            select(func.count()).where(HumanTask.instance_id == draft.instance_id)
+        ).scalar_one()
+    response = client(demo, "ct.ubnd").get(f"/drafts/{draft.id}/summary.docx")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and draft.code in text
+    assert len(document.tables[1].rows) == steps + 1  # a row per step under the header
+    with lifecycle.db.read() as session:
+        logged = session.execute(
+            select(func.count()).where(AuditEvent.action == "dossier_summary_exported")
+        ).scalar_one()
+    assert logged >= 1

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engine import Conflict, Forbidden, InvalidData, clock
+from engine import Conflict, Forbidden, InvalidData, audit, clock
 from engine.models import Definition, ProcessInstance
 from engine.task_queries import TaskInfo
 from web import step_records
@@ -29,7 +29,9 @@ from web.i18n import localize
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.deadlines import rules_snapshot
+from workflows.directory import organisation_names
 from workflows.drafts import Draft
+from workflows.reports import dossier_summary
 from workflows.reports.schedule import BackwardPlan, plan_backwards
 
 bp = Blueprint("draft", __name__)
@@ -82,6 +84,39 @@ def called_definitions(session: Session, definition: Definition) -> list[Definit
 @login_required
 def show(draft_id: int) -> Any:
     return _page(draft_id)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.get("/drafts/<int:draft_id>/summary.docx")
+@login_required
+def summary_docx(draft_id: int) -> Any:
+    """The dossier summary as DOCX, for whoever sees the draft page; each export is logged."""
+    actor = current_actor()
+    life = lifecycle()
+    with life.db.write() as session:
+        draft = _draft(session, draft_id)
+        steps = (
+            life.engine.task_history(draft.instance_id, session=session)
+            if draft.instance_id
+            else []
+        )
+        content = dossier_summary.summary_docx(
+            draft, steps, dossier.versions(session, draft.id), organisation_names(session)
+        )
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="dossier_summary_exported",
+            data={"draft": draft.code},
+        )
+    return Response(
+        content,
+        mimetype=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{draft.code}-tom-tat.docx"'},
+    )
 
 
 def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
