@@ -11,9 +11,11 @@ from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 
 from web.extensions import lifecycle
+from workflows import deadlines
 from workflows.directory import organisation_names
 from workflows.dossier import item_name
 from workflows.drafts import DOCUMENT_TYPES
+from workflows.reports.access import DASHBOARD_ROLES
 from workflows.roles import ROLES_BY_CODE, STAGES_BY_CODE, Role, roles_by_code
 
 
@@ -143,6 +145,11 @@ def audit_action(action: str) -> str:
     return labels.get(action, action)
 
 
+def deadline_step_name(step: str) -> str:
+    """A rule-table step key (``appraisal``...) in the reader's language."""
+    return deadlines.step_name(step, "vi" if str(get_locale() or "vi") == "vi" else "en")
+
+
 def nav_links() -> list[tuple[str, str]]:
     actor = g.get("actor")
     if actor is None:
@@ -153,6 +160,8 @@ def nav_links() -> list[tuple[str, str]]:
         ("plan.index", _("Annual plan")),
     ]
     roles = {grant.role for grant in actor.grants}
+    if actor.is_admin or roles & DASHBOARD_ROLES:
+        links.append(("dashboards.plan", _("Dashboards")))
     if actor.is_admin or "process_owner" in roles:
         links.append(("models.index", _("Process models")))
     if actor.is_admin:
@@ -179,6 +188,7 @@ def init_app(app: Flask) -> None:
         org_name=org_name,
         task_title=task_title,
         step_name=step_name,
+        deadline_step_name=deadline_step_name,
         step_documentation=step_documentation,
         dossier_item_name=dossier_item_name,
         nav_links=nav_links,

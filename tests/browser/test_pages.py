@@ -227,6 +227,20 @@ def test_main_pages_as_their_users_see_them(
     expect(admin.locator("table.plan tbody tr")).to_have_count(len(DRAFTS) + 2)
     screenshot(admin, "plan.png")
 
+    # The leaders' dashboards: real charts with the numbers in a table beside them.
+    admin.locator(".mainnav a[href='/dashboards/plan']").click()
+    year = vietnam_date(clock.now()).year
+    expect(admin.locator("h1")).to_have_text(text("Annual plan %(year)s against actual", year=year))
+    expect(admin.locator("figure.chart svg")).to_have_count(1)
+    expect(admin.locator("table[data-table=plan-by-agency] tr[data-agency=SXD]")).to_be_visible()
+    screenshot(admin, "dashboard-plan.png", full_page=True)
+    admin.goto("/dashboards/tasks")
+    expect(admin.locator("figure.chart svg").first).to_be_visible()
+    screenshot(admin, "dashboard-tasks.png", full_page=True)
+    admin.goto("/dashboards/registry")
+    expect(admin.locator("tr[data-impact=total] td")).to_have_text(str(len(REGULATIONS)))
+    screenshot(admin, "dashboard-registry.png", full_page=True)
+
     admin.locator(".mainnav a[href='/admin']").click()
     expect(admin.locator("h1")).to_have_text(text("Administration"))
     expect(admin.locator(".facts dd").first).not_to_have_text("0")

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engine import Conflict, Forbidden, InvalidData, clock
+from engine import Conflict, Forbidden, InvalidData, audit, clock
 from engine.models import Definition, ProcessInstance
 from engine.task_queries import TaskInfo
 from web import step_records
@@ -28,7 +28,11 @@ from web.extensions import lifecycle
 from web.i18n import localize
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
+from workflows.deadlines import rules_snapshot
+from workflows.directory import organisation_names
 from workflows.drafts import Draft
+from workflows.reports import dossier_summary
+from workflows.reports.schedule import BackwardPlan, plan_backwards
 
 bp = Blueprint("draft", __name__)
 
@@ -82,6 +86,54 @@ def show(draft_id: int) -> Any:
     return _page(draft_id)
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@bp.get("/drafts/<int:draft_id>/summary.docx")
+@login_required
+def summary_docx(draft_id: int) -> Any:
+    """The dossier summary as DOCX, for whoever sees the draft page; each export is logged."""
+    actor = current_actor()
+    life = lifecycle()
+    with life.db.write() as session:
+        draft = _draft(session, draft_id)
+        steps = (
+            life.engine.task_history(draft.instance_id, session=session)
+            if draft.instance_id
+            else []
+        )
+        content = dossier_summary.summary_docx(
+            draft, steps, dossier.versions(session, draft.id), organisation_names(session)
+        )
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="dossier_summary_exported",
+            data={"draft": draft.code},
+        )
+    return Response(
+        content,
+        mimetype=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{draft.code}-tom-tat.docx"'},
+    )
+
+
+def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
+    """The latest start of each remaining step before the target session (None: no target)."""
+    if draft.target_date is None or draft.status != "active":
+        return None
+    rules = rules_snapshot(session, draft.document_type, draft.rules_as_of)
+    return plan_backwards(
+        lifecycle().calendar(),
+        rules.get(draft.procedure or "normal", {}),
+        draft.document_type,
+        draft.stage,
+        draft.target_date,
+        vietnam_date(clock.now()),
+    )
+
+
 def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
     life = lifecycle()
     engine = life.engine
@@ -110,9 +162,11 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         touched = set(highlight["completed"]) | active if highlight else set()
         diagrams = [definition, *stages] if definition else []
         diagrams = [d for d in diagrams if d is definition or _stage_touched(d, touched)]
+        schedule = backward_plan(session, draft)
     return render_template(
         "drafts/show.html",
         draft=draft,
+        schedule=schedule,
         instance=instance,
         timeline=timeline(history, clock.now()),
         events=events,

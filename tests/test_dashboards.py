@@ -1,0 +1,254 @@
+"""The leaders' dashboards show what a direct count over the demo province gives.
+
+The demo is loaded once for the module (on SQLite, as ``make demo`` does; it is slow), as of
+a working Saturday, and every request runs at that moment. The figures are compared with
+counts made here straight from the tables (and with :func:`workflows.plan.plan_status`,
+which the plan page uses): the seeds' 8 items behind plan and the registry's 164/6/1; the
+XLSX export has the same numbers; filters in the URL change them; a drafter gets 403 and an
+agency head sees only their agency.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from docx import Document
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from engine import Database, clock
+from engine.models import OPEN_STATES, AuditEvent, HumanTask
+from tests.support.databases import DatabaseFactory
+from tests.support.days import TRICKY_MOMENTS
+from tests.support.web import signed_in
+from workflows.calendar import vietnam_date
+from workflows.deadlines import rules_snapshot
+from workflows.demo import DEFAULT_PASSWORD, load_demo
+from workflows.drafts import Draft
+from workflows.lifecycle import Lifecycle
+from workflows.plan import plan_status
+from workflows.registry import impact_summary
+from workflows.reports.schedule import plan_backwards
+
+NOW = TRICKY_MOMENTS["working-saturday"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lifecycle, Flask]:
+    from web import create_app
+
+    factory = DatabaseFactory(tmp_path_factory.mktemp("dashboards"), None)
+    lifecycle = Lifecycle(Database(factory.sqlite()))
+    load_demo(lifecycle, now=NOW)
+    app = create_app(
+        {
+            "DATABASE_URL": lifecycle.db.url,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "SCHEDULER_ENABLED": False,
+        }
+    )
+    app.extensions["lexflow"] = lifecycle
+    return lifecycle, app
+
+
+@pytest.fixture(autouse=True)
+def at_demo_moment() -> Iterator[datetime]:
+    with clock.frozen_at(NOW) as moment:
+        yield moment
+
+
+_CLIENTS: dict[tuple[int, str], FlaskClient] = {}
+
+
+def client(demo: tuple[Lifecycle, Flask], username: str) -> FlaskClient:
+    """One signed-in client per user for the module (signing in hashes a password: slow)."""
+    key = (id(demo[1]), username)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = signed_in(demo[1], username, DEFAULT_PASSWORD)
+    return _CLIENTS[key]
+
+
+YEAR = vietnam_date(NOW).year
+
+
+def cells(html: str, row_attr: str, key: str) -> dict[str, int]:
+    """``{data-state: n}`` of the table row whose ``row_attr`` is ``key``."""
+    row = re.search(rf'<tr {row_attr}="{re.escape(key)}">(.*?)</tr>', html, re.S)
+    assert row, f"no row {row_attr}={key}"
+    return {
+        state: int(n)
+        for state, n in re.findall(r'data-state="(\w+)">(?:<a[^>]*>)?(\d+)', row.group(1))
+    }
+
+
+def values(html: str, attr: str) -> dict[str, tuple[int, ...]]:
+    """``{data-attr: (numbers of the row)}`` of every row with ``attr``."""
+    return {
+        key: tuple(int(n) for n in re.findall(r'<td class="num">(\d+)', body))
+        for key, body in re.findall(rf'<tr data-{attr}="([^"]*)">(.*?)</tr>', html, re.S)
+    }
+
+
+def test_plan_dashboard_counts_equal_the_plan(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        statuses = plan_status(session, YEAR, NOW)
+    expected = Counter(row.state for row in statuses)
+    by_agency = Counter((row.item.lead_agency, row.state) for row in statuses)
+    assert expected["behind"] == 8
+    page = client(demo, "ct.ubnd").get(f"/dashboards/plan?year={YEAR}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and "<script" not in html.split("<main", 1)[-1].split("</main>")[0]
+    totals = cells(html, "data-agency", "")
+    assert totals == {s: expected[s] for s in totals}
+    for agency in {row.item.lead_agency for row in statuses}:
+        assert cells(html, "data-agency", agency) == {s: by_agency[(agency, s)] for s in totals}
+    assert "a step is past its deadline" in html
+
+    drill = client(demo, "ct.ubnd").get(f"/dashboards/plan?year={YEAR}&state=behind")
+    rows = re.findall(r'<tr data-state="(\w+)">', drill.get_data(as_text=True))
+    assert rows == ["behind"] * 8
+    assert 'href="/drafts/' in drill.get_data(as_text=True)
+
+
+def test_xlsx_export_has_the_page_numbers(demo: tuple[Lifecycle, Flask]) -> None:
+    response = client(demo, "tdv.stp").get(f"/dashboards/plan.xlsx?year={YEAR}")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    total = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Total")
+    assert total[header.index("Behind plan")] == 8
+    items = list(book.worksheets[2].iter_rows(values_only=True))[1:]
+    assert sum(1 for row in items if row[6] == "Behind plan") == 8
+
+    registry = client(demo, "tdv.stp").get("/dashboards/registry.xlsx")
+    counts = dict(
+        load_workbook(io.BytesIO(registry.data)).worksheets[0].iter_rows(values_only=True)
+    )
+    assert (counts["Clear effect"], counts["Unclear effect"], counts["No effect yet"]) == (
+        164,
+        6,
+        1,
+    )
+    assert counts["Total in force"] == 171
+
+
+def test_registry_dashboard_counts_equal_the_registry(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        summary = impact_summary(session, today=vietnam_date(NOW))
+        resolutions = impact_summary(session, "nq_hdnd_tinh", today=vietnam_date(NOW))
+    assert (summary.in_force, summary.clear, summary.unclear, summary.not_yet) == (171, 164, 6, 1)
+    html = client(demo, "tt.hdnd").get("/dashboards/registry").get_data(as_text=True)
+    impact = values(html, "impact")
+    assert impact["clear"] == (164,) and impact["unclear"] == (6,) and impact["not_yet"] == (1,)
+    assert impact["total"] == (171,)
+    assert values(html, "status")["in_force"] == (171,)
+    filtered = client(demo, "tt.hdnd").get("/dashboards/registry?document_type=nq_hdnd_tinh")
+    impact = values(filtered.get_data(as_text=True), "impact")
+    assert impact["total"] == (resolutions.in_force,)
+    assert impact["clear"] == (resolutions.clear,)
+
+
+def test_task_dashboard_counts_equal_the_task_rows(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        open_rows = session.execute(
+            select(HumanTask.organisation, HumanTask.due_at, Draft.document_type)
+            .join(Draft, Draft.instance_id == HumanTask.instance_id)
+            .where(HumanTask.state.in_(OPEN_STATES))
+        ).all()
+        completed = session.execute(
+            select(func.count())
+            .select_from(HumanTask)
+            .join(Draft, Draft.instance_id == HumanTask.instance_id)
+            .where(HumanTask.state == "completed")
+        ).scalar_one()
+    html = client(demo, "admin").get(f"/dashboards/tasks?year={YEAR}").get_data(as_text=True)
+    shown = values(html, "agency")
+    for org in {row.organisation for row in open_rows}:
+        mine = [row for row in open_rows if row.organisation == org]
+        late = [row for row in mine if row.due_at is not None and clock.as_utc(row.due_at) < NOW]
+        assert shown[org] == (len(mine), len(late))
+    times = values(html, "step")
+    assert completed > 0 and times  # open steps (3 numbers: open, overdue) and step times
+    assert "<svg" in html
+
+    commune = client(demo, "admin").get(f"/dashboards/tasks?year={YEAR}&level=commune")
+    shown = values(commune.get_data(as_text=True), "agency")
+    expected = Counter(r.organisation for r in open_rows if r.document_type.endswith("_xa"))
+    assert {org: n[0] for org, n in shown.items()} == dict(expected)
+
+
+def test_who_reads_the_dashboards(demo: tuple[Lifecycle, Flask]) -> None:
+    assert client(demo, "cv.sxd").get("/dashboards/plan").status_code == 403
+    assert client(demo, "cv.sxd").get("/dashboards/plan.xlsx").status_code == 403
+    head = client(demo, "gd.sxd").get(f"/dashboards/plan?year={YEAR}").get_data(as_text=True)
+    agencies = set(re.findall(r'<tr data-agency="(\w+)">', head))
+    assert agencies == {"SXD"}
+
+
+def test_bad_filters_are_400(demo: tuple[Lifecycle, Flask]) -> None:
+    reader = client(demo, "ct.ubnd")
+    assert reader.get("/dashboards/plan?year=abc").status_code == 400
+    assert reader.get("/dashboards/tasks?from=31/12/2026").status_code == 400
+    assert reader.get("/dashboards/registry?level=district").status_code == 400
+
+
+def test_draft_page_shows_the_backward_plan(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        draft = session.execute(
+            select(Draft)
+            .where(Draft.status == "active", Draft.target_date.is_not(None))
+            .where(Draft.stage.in_(("drafting", "consultation", "appraisal")))
+            .order_by(Draft.id)
+            .limit(1)
+        ).scalar_one()
+        rules = rules_snapshot(session, draft.document_type, draft.rules_as_of)
+        expected = plan_backwards(
+            lifecycle.calendar(),
+            rules[draft.procedure or "normal"],
+            draft.document_type,
+            draft.stage,
+            draft.target_date,
+            vietnam_date(NOW),
+        )
+    html = client(demo, "ct.ubnd").get(f"/drafts/{draft.id}").get_data(as_text=True)
+    assert f'data-slack="{expected.slack}"' in html
+    starts = re.findall(r'data-latest-start="([\d-]+)"', html)
+    assert starts == [s.latest_start.isoformat() for s in expected.steps]
+    assert starts
+
+
+def test_dossier_summary_docx(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        draft = session.execute(
+            select(Draft).where(Draft.instance_id.is_not(None)).order_by(Draft.id).limit(1)
+        ).scalar_one()
+        steps = session.execute(
+            select(func.count()).where(HumanTask.instance_id == draft.instance_id)
+        ).scalar_one()
+    response = client(demo, "ct.ubnd").get(f"/drafts/{draft.id}/summary.docx")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and draft.code in text
+    assert len(document.tables[1].rows) == steps + 1  # a row per step under the header
+    with lifecycle.db.read() as session:
+        logged = session.execute(
+            select(func.count()).where(AuditEvent.action == "dossier_summary_exported")
+        ).scalar_one()
+    assert logged >= 1

@@ -1,0 +1,410 @@
+"""The dashboards' figures, each from an aggregate query over the tables the pages list.
+
+Three questions leaders ask (issue 12): how the annual plan stands against what was done
+(:func:`plan_figures`, :func:`plan_drafts`), where tasks wait and how long steps take
+against their statutory limit (:func:`task_figures`), and what the regulations in force
+achieve (:func:`registry_figures`). Every figure comes from ``GROUP BY`` over rows (plan
+items joined to their drafts, the ``human_task`` projection, regulations and their latest
+impact assessment); no workflow is deserialized. The one exception to counting in SQL is
+the spread of step durations: a median and a 90th percentile in *working days* need the
+working-day calendar, so the query returns only the two timestamps of each completed task
+of the period and the quantiles are taken here.
+
+The plan's state is :func:`workflows.plan.plan_status`'s rule written as one SQL ``CASE``
+(tests check they agree on the demo), so the dashboard and the plan page say the same "8
+behind".
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from engine import clock
+from engine.models import OPEN_STATES, HumanTask
+from workflows.calendar import VIETNAM_TZ, WorkingCalendar, vietnam_date
+from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft
+from workflows.plan import DRAFTING_LEAD, PlanItem
+from workflows.registry import (
+    IMPACTS,
+    STATUSES,
+    ImpactAssessment,
+    Regulation,
+    RegulationLink,
+    status_is,
+)
+from workflows.reports.access import DashboardScope
+
+LEVELS = ("province", "commune")
+PLAN_STATES = ("behind", "on_track", "not_started", "done", "dropped")
+PLAN_REASONS = (
+    "drafting has not started",
+    "a step is past its deadline",
+    "the target session has passed",
+    "an administrator cancelled the draft",
+)
+UNASSESSED = "unassessed"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the URL of a dashboard chooses (``None``: all)."""
+
+    year: int
+    document_type: str | None = None
+    agency: str | None = None
+    level: str | None = None  # province | commune
+    period_from: date | None = None  # tasks completed from this day (default: 1 January)
+    period_to: date | None = None  # ...to this day (default: 31 December)
+
+    def period(self) -> tuple[date, date]:
+        return (
+            self.period_from or date(self.year, 1, 1),
+            self.period_to or date(self.year, 12, 31),
+        )
+
+
+def _type_conditions(column: ColumnElement[str], filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.document_type:
+        conditions.append(column == filters.document_type)
+    if filters.level == "commune":
+        conditions.append(column.in_(sorted(COMMUNE_TYPES)))
+    elif filters.level == "province":
+        conditions.append(column.in_(sorted(set(DOCUMENT_TYPES) - COMMUNE_TYPES)))
+    return conditions
+
+
+def _agency_conditions(
+    column: ColumnElement[str | None], filters: Filters, scope: DashboardScope
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.agency:
+        conditions.append(column == filters.agency)
+    if scope.agencies is not None:
+        conditions.append(column.in_(sorted(scope.agencies)))
+    return conditions
+
+
+# The annual plan ----------------------------------------------------------------------------
+
+
+def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select[tuple]:
+    """One row per plan item of the year: its draft (if any), state and reason, in SQL."""
+    today = vietnam_date(now)
+    no_draft = Draft.id.is_(None)
+    overdue = exists().where(
+        HumanTask.instance_id == Draft.instance_id,
+        HumanTask.state.in_(OPEN_STATES),
+        HumanTask.due_at < now,
+    )
+    session_passed = and_(PlanItem.target_date.is_not(None), PlanItem.target_date < today)
+    start_due = and_(
+        PlanItem.target_date.is_not(None), PlanItem.target_date < today + DRAFTING_LEAD
+    )
+    done = or_(Draft.status == "done", Draft.number.is_not(None))
+    state = case(
+        (and_(no_draft, start_due), literal("behind")),
+        (no_draft, literal("not_started")),
+        (Draft.status.in_(("dropped", "cancelled")), literal("dropped")),
+        (done, literal("done")),
+        (overdue, literal("behind")),
+        (session_passed, literal("behind")),
+        else_=literal("on_track"),
+    )
+    reason = case(
+        (and_(no_draft, start_due), literal(PLAN_REASONS[0])),
+        (no_draft, literal("")),
+        (Draft.status == "cancelled", literal(PLAN_REASONS[3])),
+        (Draft.status == "dropped", literal("")),
+        (done, literal("")),
+        (overdue, literal(PLAN_REASONS[1])),
+        (session_passed, literal(PLAN_REASONS[2])),
+        else_=literal(""),
+    )
+    return (
+        select(
+            PlanItem.id.label("item_id"),
+            PlanItem.title.label("title"),
+            PlanItem.lead_agency.label("agency"),
+            PlanItem.document_type.label("document_type"),
+            PlanItem.target_date.label("target_date"),
+            Draft.id.label("draft_id"),
+            Draft.code.label("draft_code"),
+            Draft.stage.label("stage"),
+            state.label("state"),
+            reason.label("reason"),
+        )
+        .select_from(PlanItem)
+        .outerjoin(Draft, Draft.plan_item_id == PlanItem.id)
+        .where(
+            PlanItem.year == filters.year,
+            *_type_conditions(PlanItem.document_type, filters),
+            *_agency_conditions(PlanItem.lead_agency, filters, scope),
+        )
+    )
+
+
+@dataclass
+class PlanFigures:
+    #: state -> count over the whole (filtered) plan
+    totals: dict[str, int]
+    #: lead agency -> state -> count
+    by_agency: dict[str, dict[str, int]]
+    #: reason -> count, for the items behind plan
+    reasons: dict[str, int]
+
+
+def plan_figures(
+    session: Session, filters: Filters, scope: DashboardScope, now: datetime | None = None
+) -> PlanFigures:
+    """Items of the year's plan per lead agency and state, and why items are behind."""
+    rows = _plan_rows(filters, scope, clock.as_utc(now) if now else clock.now()).subquery()
+    counted = session.execute(
+        select(rows.c.agency, rows.c.state, rows.c.reason, func.count())
+        .group_by(rows.c.agency, rows.c.state, rows.c.reason)
+        .order_by(rows.c.agency)
+    ).all()
+    totals: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    by_agency: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PLAN_STATES, 0))
+    for agency, state, reason, n in counted:
+        totals[state] += n
+        by_agency[agency][state] += n
+        if state == "behind" and reason:
+            reasons[reason] += n
+    return PlanFigures(
+        {state: totals[state] for state in PLAN_STATES}, dict(by_agency), dict(reasons)
+    )
+
+
+@dataclass(frozen=True)
+class PlanDraftRow:
+    item_id: int
+    title: str
+    agency: str
+    document_type: str
+    target_date: date | None
+    draft_id: int | None
+    draft_code: str | None
+    stage: str | None
+    state: str
+    reason: str
+
+
+def plan_drafts(
+    session: Session,
+    filters: Filters,
+    scope: DashboardScope,
+    state: str | None = None,
+    now: datetime | None = None,
+    limit: int = 500,
+) -> list[PlanDraftRow]:
+    """The drill-down: the items (and their drafts) behind one cell of the plan dashboard."""
+    rows = _plan_rows(filters, scope, clock.as_utc(now) if now else clock.now()).subquery()
+    query = select(rows).order_by(rows.c.agency, rows.c.item_id).limit(limit)
+    if state:
+        query = query.where(rows.c.state == state)
+    return [PlanDraftRow(**row._mapping) for row in session.execute(query).all()]
+
+
+# Tasks --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTime:
+    spec_id: str
+    name: str
+    completed: int
+    median: float
+    p90: float
+    limit: int | None  # working days the rule table gave these tasks (the most common)
+    over_limit: int  # completed later than their due day
+
+
+@dataclass
+class TaskFigures:
+    #: organisation -> (open, overdue)
+    by_agency: dict[str, tuple[int, int]]
+    #: step (spec id) -> (name, open, overdue)
+    by_step: dict[str, tuple[str, int, int]]
+    step_times: list[StepTime] = field(default_factory=list)
+
+
+def _draft_task_conditions(filters: Filters, scope: DashboardScope) -> list[ColumnElement[bool]]:
+    return [
+        *_type_conditions(Draft.document_type, filters),
+        *_agency_conditions(Draft.lead_agency, filters, scope),
+    ]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, VIETNAM_TZ)
+
+
+def percentile(values: list[int], share: float) -> float:
+    """Nearest-rank percentile of sorted-or-not ``values`` (the value a share does not pass)."""
+    ordered = sorted(values)
+    return float(ordered[max(0, math.ceil(share * len(ordered)) - 1)])
+
+
+def task_figures(
+    session: Session,
+    filters: Filters,
+    scope: DashboardScope,
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
+) -> TaskFigures:
+    """Open and overdue tasks of drafts by agency and step; step times over the period.
+
+    Open work is what is open *now*, whatever the year; the year (or ``period_from`` and
+    ``period_to``) chooses which completed tasks the step times cover. Durations and limits
+    are in working days (Art. 147: the day the task arrived is not counted).
+    """
+    now = clock.as_utc(now) if now else clock.now()
+    conditions = _draft_task_conditions(filters, scope)
+    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    base = (
+        select()
+        .select_from(HumanTask)
+        .join(Draft, Draft.instance_id == HumanTask.instance_id)
+        .where(HumanTask.state.in_(OPEN_STATES), *conditions)
+    )
+    by_agency = {
+        org or "": (int(n), int(late or 0))
+        for org, n, late in session.execute(
+            base.add_columns(HumanTask.organisation, func.count(), overdue)
+            .group_by(HumanTask.organisation)
+            .order_by(HumanTask.organisation)
+        ).all()
+    }
+    by_step = {
+        spec: (name or spec, int(n), int(late or 0))
+        for spec, name, n, late in session.execute(
+            base.add_columns(
+                HumanTask.spec_id, func.max(HumanTask.spec_name), func.count(), overdue
+            )
+            .group_by(HumanTask.spec_id)
+            .order_by(HumanTask.spec_id)
+        ).all()
+    }
+    first, last = filters.period()
+    done = session.execute(
+        select(
+            HumanTask.spec_id,
+            HumanTask.spec_name,
+            HumanTask.created_at,
+            HumanTask.completed_at,
+            HumanTask.due_at,
+        )
+        .join(Draft, Draft.instance_id == HumanTask.instance_id)
+        .where(
+            HumanTask.state == "completed",
+            HumanTask.completed_at >= _start_of(first),
+            HumanTask.completed_at < _start_of(last + timedelta(days=1)),
+            *conditions,
+        )
+    ).all()
+    spans: dict[str, list[int]] = defaultdict(list)
+    limits: dict[str, Counter[int]] = defaultdict(Counter)
+    late: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for spec, name, created, completed, due in done:
+        names.setdefault(spec, name or spec)
+        start = vietnam_date(clock.as_utc(created))
+        spans[spec].append(
+            calendar.working_days_between(start, vietnam_date(clock.as_utc(completed)))
+        )
+        if due is not None:
+            limits[spec][calendar.working_days_between(start, vietnam_date(clock.as_utc(due)))] += 1
+            if clock.as_utc(completed) > clock.as_utc(due):
+                late[spec] += 1
+    step_times = [
+        StepTime(
+            spec,
+            names[spec],
+            len(values),
+            float(statistics.median(values)),
+            percentile(values, 0.9),
+            limits[spec].most_common(1)[0][0] if limits[spec] else None,
+            late[spec],
+        )
+        for spec, values in sorted(spans.items())
+    ]
+    return TaskFigures(by_agency, by_step, step_times)
+
+
+# The registry -------------------------------------------------------------------------------
+
+
+@dataclass
+class RegistryFigures:
+    in_force: int
+    #: impact class (or "unassessed") -> count, over the regulations in force
+    by_impact: dict[str, int]
+    #: status on ``today`` -> count, over every registered regulation
+    by_status: dict[str, int]
+    #: link kind (amends, replaces...) -> count of links to the filtered regulations
+    links: dict[str, int]
+
+
+def registry_figures(
+    session: Session, filters: Filters, scope: DashboardScope, today: date | None = None
+) -> RegistryFigures:
+    """Regulations in force by latest impact class; all regulations by status; links arising.
+
+    The registry is judged on ``today`` (Vietnamese today): the year filter does not apply.
+    """
+    today = today or vietnam_date(clock.now())
+    conditions = [
+        *_type_conditions(Regulation.document_type, filters),
+        *_agency_conditions(Regulation.lead_agency, filters, scope),
+    ]
+    latest_id = (
+        select(ImpactAssessment.regulation_id, func.max(ImpactAssessment.id).label("last_id"))
+        .group_by(ImpactAssessment.regulation_id)
+        .subquery()
+    )
+    latest = (
+        select(ImpactAssessment.regulation_id, ImpactAssessment.impact)
+        .join(latest_id, ImpactAssessment.id == latest_id.c.last_id)
+        .subquery()
+    )
+    in_force = (
+        select(func.coalesce(latest.c.impact, UNASSESSED).label("impact"))
+        .select_from(Regulation)
+        .outerjoin(latest, latest.c.regulation_id == Regulation.id)
+        .where(status_is("in_force", today), *conditions)
+        .subquery()
+    )
+    by_impact = dict.fromkeys((*IMPACTS, UNASSESSED), 0)
+    for impact, n in session.execute(
+        select(in_force.c.impact, func.count()).group_by(in_force.c.impact)
+    ).all():
+        by_impact[impact] = n
+    status = case(
+        *((status_is(name, today), literal(name)) for name in STATUSES),
+        else_=Regulation.status,
+    )
+    statuses = select(status.label("status")).where(*conditions).subquery()
+    by_status = dict.fromkeys(STATUSES, 0)
+    for name, n in session.execute(
+        select(statuses.c.status, func.count()).group_by(statuses.c.status)
+    ).all():
+        by_status[name] = n
+    links = dict(
+        session.execute(
+            select(RegulationLink.kind, func.count())
+            .join(Regulation, Regulation.id == RegulationLink.target_id)
+            .where(*conditions)
+            .group_by(RegulationLink.kind)
+            .order_by(RegulationLink.kind)
+        ).all()
+    )
+    return RegistryFigures(sum(by_impact.values()), by_impact, by_status, links)
