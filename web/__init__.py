@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from web import assets, auth, errors, i18n, security, templating
+from web import assets, auth, errors, i18n, security, templating, throttle
 from web.config import settings
 from web.extensions import csrf, init_lifecycle
 
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    throttle.init_app(app)
     templating.init_app(app)
     app.before_request(auth.load_current_user)
 

@@ -165,14 +165,13 @@ def user_action(user_id: int, action: str) -> Any:
                 active = form.get("active") == "1"
                 if is_self and not active:
                     raise FormError(_("You cannot deactivate your own account."))
-                user.active = active
+                accounts.set_active(session, user, active, by=current_actor().id)
                 detail: dict[str, Any] = {"active": active}
                 message = _("Account activated.") if active else _("Account deactivated.")
             elif action == "password":
-                user.password_hash = accounts.hash_password(
-                    checked_password(form.get("password", ""))
+                accounts.set_password(
+                    session, user, checked_password(form.get("password", "")), by=current_actor().id
                 )
-                user.failed_logins, user.locked_until = 0, None
                 detail, message = {}, _("Password reset. Give the new password to the user.")
             elif action == "grant":
                 accounts.grant_role(
