@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -172,6 +173,8 @@ def user_action(user_id: int, action: str) -> Any:
                 accounts.set_password(
                     session, user, checked_password(form.get("password", "")), by=current_actor().id
                 )
+                if is_self:  # resetting one's own password keeps this session
+                    cookie_session["epoch"] = user.auth_epoch
                 detail, message = {}, _("Password reset. Give the new password to the user.")
             elif action == "grant":
                 accounts.grant_role(
