@@ -43,7 +43,6 @@ from tests.support.databases import DatabaseFactory
 from tests.support.openapi import PREFIX, ApiClient, OpenApiDocument
 from tests.support.province import PASSWORD
 from tests.support.web import csrf_token
-from web.auth import _fingerprint
 from workflows.autopilot import sample_pdf
 from workflows.directory import find_user
 from workflows.lifecycle import Lifecycle, model_files
@@ -509,7 +508,7 @@ class Env:
             user = find_user(session, username)
             assert user is not None, username
             with client.session_transaction() as cookie:
-                cookie.update(user_id=user.id, pw=_fingerprint(user), lang="en")
+                cookie.update(user_id=user.id, epoch=user.auth_epoch, lang="en")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -621,7 +620,11 @@ def request(env: Env, row: Row, role: str) -> TestResponse:
     if row.method == "GET":
         return client.get(url)
     body = {**_form(row, values), "csrf_token": token}
-    return client.post(url, data=body, content_type="multipart/form-data")
+    response = client.post(url, data=body, content_type="multipart/form-data")
+    if url == "/logout":
+        # Signing out ends every session of the user: later rows sign in afresh.
+        env.clients.pop(role, None)
+    return response
 
 
 class Mismatch(AssertionError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from web import assets, auth, errors, i18n, security, templating
+from web import assets, auth, errors, i18n, input_guard, security, templating, throttle
 from web.config import settings
 from web.extensions import csrf, init_lifecycle
 
@@ -23,11 +23,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    input_guard.init_app(app)  # first: bounds route ids, refuses NUL bytes before anything reads
     init_lifecycle(app)
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    throttle.init_app(app)
     templating.init_app(app)
     app.before_request(auth.load_current_user)
 

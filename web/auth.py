@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from engine import Actor, InvalidData
 from web.extensions import lifecycle
 from web.i18n import localize
+from web.throttle import sign_in_throttled
 from workflows import accounts
 from workflows.directory import User, actor_of
 
@@ -48,19 +49,14 @@ def load_current_user() -> None:
             g.token_auth = user is not None
         elif session.get("user_id"):
             user = db_session.get(User, session["user_id"])
-            if user is not None and (not user.active or session.get("pw") != _fingerprint(user)):
-                session.clear()
+            if user is not None and (not user.active or session.get("epoch") != user.auth_epoch):
+                session.clear()  # signed out, password changed or disabled since: dead cookie
                 user = None
         if user is not None:
             g.user, g.actor = user, actor_of(db_session, user)
     if token_use is not None and token_use.stale:
         with lifecycle().db.write() as db_session:
             accounts.record_token_use(db_session, token_use.token_id)
-
-
-def _fingerprint(user: User) -> str:
-    # Changing the password (or deactivating) invalidates existing sessions.
-    return (user.password_hash or "")[-16:]
 
 
 def current_actor() -> Actor:
@@ -121,6 +117,7 @@ def _referrer_path() -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_throttled
 def login() -> Any:
     if g.get("user") is not None:
         return redirect(_safe_next(request.args.get("next")))
@@ -133,25 +130,24 @@ def login() -> Any:
             if result.user is not None:
                 session.clear()
                 session["user_id"] = result.user.id
-                session["pw"] = _fingerprint(result.user)
+                session["epoch"] = result.user.auth_epoch
                 session["lang"] = result.user.language
                 session.permanent = True
                 return redirect(_safe_next(request.args.get("next")))
-        if result.reason == "locked":
-            error = _(
-                "Too many failed attempts. The account is locked for %(minutes)s minutes.",
-                minutes=accounts.LOCK_MINUTES,
-            )
-        elif result.reason == "inactive":
-            error = _("This account is disabled.")
-        else:
-            error = _("Wrong username or password.")
+        # One answer for unknown, disabled and wrong: nothing tells which accounts exist.
+        error = _("Wrong username or password.")
         return render_template("login.html", error=error, username=username), 401
     return render_template("login.html", error=error, username="")
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out: the user's epoch moves on, so this cookie - and any copy of it - is dead."""
+    if g.get("user") is not None and not g.get("token_auth"):
+        with lifecycle().db.write() as db_session:
+            user = db_session.get(User, g.user.id)
+            if user is not None:
+                accounts.end_sessions(user)
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -189,12 +185,20 @@ def profile() -> Any:
                     flash(_("The new passwords do not match."), "error")
                 else:
                     try:
-                        user.password_hash = accounts.hash_password(request.form.get("new", ""))
+                        accounts.set_password(
+                            db_session, user, request.form.get("new", ""), by=user.username
+                        )
                     except InvalidData as exc:
                         flash(localize(exc.message), "error")
                     else:
-                        session["pw"] = _fingerprint(user)
-                        flash(_("Password changed."), "info")
+                        session["epoch"] = user.auth_epoch  # this session lives on
+                        flash(
+                            _(
+                                "Password changed. Your other sessions and all your API "
+                                "tokens have ended."
+                            ),
+                            "info",
+                        )
             elif action == "token":
                 new_token = accounts.issue_token(
                     db_session, user, request.form.get("name", "script")

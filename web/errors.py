@@ -49,6 +49,7 @@ CODES = {
     409: "conflict",
     413: "too_large",
     422: "invalid_data",
+    429: "too_many_requests",
     500: "internal_error",
 }
 
@@ -73,6 +74,7 @@ def _titles() -> dict[int, str]:
         409: _("Someone else changed this first"),
         413: _("The file is too large"),
         422: _("Please check what you entered"),
+        429: _("Too many attempts"),
         500: _("Something went wrong on our side"),
     }
 

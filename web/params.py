@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 MAX_LIMIT = 100
+#: The largest value an integer column holds on PostgreSQL.
+MAX_INTEGER = 2**31 - 1
 DEFAULT_LIMIT = 25
 
 
@@ -56,7 +58,9 @@ def whole(
         raise BadRequest(
             _("%(name)s must be a whole number, not '%(value)s'.", name=name, value=raw[:40])
         ) from exc
-    if maximum is not None and not minimum <= value <= maximum:
+    # Unbounded still means "fits the database's integer columns": ids, years, offsets.
+    maximum = MAX_INTEGER if maximum is None else maximum
+    if not minimum <= value <= maximum:
         raise BadRequest(
             _(
                 "%(name)s must be between %(low)s and %(high)s.",
@@ -65,8 +69,6 @@ def whole(
                 high=maximum,
             )
         )
-    if value < minimum:
-        raise BadRequest(_("%(name)s must be %(low)s or more.", name=name, low=minimum))
     return value
 
 

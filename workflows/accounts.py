@@ -1,8 +1,17 @@
-"""Creating users, checking passwords (argon2) with lock-out, and API tokens for scripts.
+"""Creating users, checking passwords (argon2), the password policy, and API tokens.
 
-Lock-out: after ``MAX_FAILURES`` wrong passwords in a row an account is locked for
-``LOCK_MINUTES``; a correct password resets the counter. Tokens are random 32-byte strings
-shown once; only their SHA-256 is stored.
+Sign-in says nothing about an account beyond "right or wrong": an unknown, disabled or
+formerly locked account gets the same answer after the same argon2 work. There is no hard
+account lock (anyone could lock anyone out by typing wrong passwords); guessing is throttled
+per address and per account by the web layer (``web.throttle``).
+
+Passwords must be at least ``MIN_PASSWORD`` characters and hard to guess by the zxcvbn
+estimator (score ``MIN_STRENGTH`` of 4, the user's own name and username counting against).
+
+Credentials end together: :func:`end_sessions` bumps ``auth_epoch`` (every session cookie
+issued before stops working); :func:`retire_credentials` also revokes every API token, on a
+password change and a deactivation, so re-enabling an account brings no old token back.
+Tokens are random 32-byte strings shown once; only their SHA-256 is stored.
 """
 
 from __future__ import annotations
@@ -17,15 +26,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from zxcvbn import zxcvbn
 
 from engine import InvalidData, Message, NotFound, audit, clock
 from engine.models import Base
 from workflows.directory import Organisation, RoleAssignment, User, find_user
 from workflows.roles import role_codes
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 10
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" for online attacks.
+MIN_STRENGTH = 3
+#: zxcvbn refuses longer inputs; the first 72 characters decide (longer only gets stronger).
+_STRENGTH_WINDOW = 72
 #: How stale an API token's ``last_used_at`` may get before a request refreshes it.
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 _hasher = PasswordHasher()
@@ -44,44 +56,102 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-def hash_password(password: str) -> str:
+def check_password_policy(password: str, personal: Iterable[str] = ()) -> None:
+    """Refuse a short or guessable password with a sentence saying what to do instead.
+
+    ``personal``: the user's username, name, e-mail; a password built from them is weak."""
     if len(password) < MIN_PASSWORD:
         raise InvalidData(Message("a password needs at least %(n)s characters", n=MIN_PASSWORD))
+    inputs = [part for value in personal if value for part in (value, *value.split())]
+    estimate = zxcvbn(password[:_STRENGTH_WINDOW], user_inputs=inputs)
+    if estimate["score"] < MIN_STRENGTH:
+        raise InvalidData(
+            Message(
+                "this password is too easy to guess; use a longer phrase of several unrelated "
+                "words, or mix words, digits and symbols, and avoid your name and common words"
+            )
+        )
+
+
+def hash_password(password: str, personal: Iterable[str] = ()) -> str:
+    """Check the policy, then hash with argon2."""
+    check_password_policy(password, personal)
     return _hasher.hash(password)
+
+
+def personal_words(user: User) -> list[str]:
+    """What a password of ``user`` must not be built from."""
+    return [user.username, user.full_name, user.email or ""]
+
+
+#: Verified when there is no real hash to verify, so every refusal costs the same argon2 work.
+_DUMMY_HASH = _hasher.hash("lexflow-timing-equaliser")
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    reason: str | None  # None on success; else "invalid", "locked", "inactive"
-    locked_until: datetime | None = None
+    # None on success, else "invalid" - for an unknown, disabled or wrong-password account
+    # alike, so that nothing tells a guesser which usernames exist or are disabled.
+    reason: str | None
 
 
 def check_login(session: Session, username: str, password: str) -> LoginResult:
-    """Verify a password, counting failures; the caller commits the session."""
+    """Verify a password; may rehash it (the caller commits the session)."""
     user = find_user(session, username.strip())
-    now = clock.now()
-    if user is None or user.password_hash is None:
-        _hasher.hash("timing-equaliser")  # do not reveal which usernames exist
-        return LoginResult(None, "invalid")
-    if not user.active:
-        return LoginResult(None, "inactive")
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, "locked", user.locked_until)
+    stored = user.password_hash if user is not None and user.active else None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            return LoginResult(None, "locked", user.locked_until)
         return LoginResult(None, "invalid")
-    user.failed_logins = 0
-    user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if user is None or stored is None:
+        return LoginResult(None, "invalid")
+    user.failed_logins, user.locked_until = 0, None
+    if _hasher.check_needs_rehash(stored):
         user.password_hash = _hasher.hash(password)
     return LoginResult(user, None)
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to ``user`` so far stops working (on every device)."""
+    user.auth_epoch = (user.auth_epoch or 0) + 1
+
+
+def set_password(session: Session, user: User, password: str, *, by: str) -> None:
+    """A new password (policy-checked): older sessions and every API token end."""
+    user.password_hash = hash_password(password, personal_words(user))
+    user.failed_logins, user.locked_until = 0, None
+    retire_credentials(session, user, by=by, reason="password")
+
+
+def set_active(session: Session, user: User, active: bool, *, by: str) -> None:
+    """Enable or disable ``user``; disabling ends its sessions and revokes its tokens for good."""
+    user.active = active
+    if not active:
+        retire_credentials(session, user, by=by, reason="deactivated")
+
+
+def retire_credentials(session: Session, user: User, *, by: str, reason: str) -> int:
+    """End ``user``'s sessions and revoke all live API tokens; returns how many were revoked."""
+    end_sessions(user)
+    now = clock.now()
+    live = session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+    ).scalars()
+    revoked = []
+    for row in live:
+        row.revoked, row.revoked_at = True, now
+        revoked.append(row.id)
+    if revoked:
+        audit.append_stream_event(
+            session,
+            f"user:{user.username}",
+            actor=by,
+            action="revoke_tokens",
+            data={"token_ids": revoked, "reason": reason},
+        )
+    session.flush()
+    return len(revoked)
 
 
 def create_user(
@@ -103,7 +173,9 @@ def create_user(
         username=username,
         full_name=full_name.strip() or username,
         email=email,
-        password_hash=hash_password(password) if password else None,
+        password_hash=(
+            hash_password(password, [username, full_name, email or ""]) if password else None
+        ),
         language=language if language in ("vi", "en") else "vi",
         active=True,
         failed_logins=0,

@@ -48,6 +48,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Bumped on sign-out, password change and deactivation; a session cookie carries the
+    # value it was issued with, so every older cookie (a copied one too) stops working.
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # fold(username + full_name), what the administration's text filter searches.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 

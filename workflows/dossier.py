@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import secrets
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import InvalidData, Message, clock
 from engine.models import Base
+from workflows.drafts import Draft
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -142,7 +144,8 @@ def _store(checked: CheckedFile) -> None:
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    # A name of its own: two uploads of the same bytes at once must not share a partial file.
+    partial = target.with_name(f"{target.name}.{secrets.token_hex(8)}.part")
     partial.write_bytes(checked.data)
     partial.replace(target)
 
@@ -161,6 +164,9 @@ def add_version(
     if item_code not in DOSSIER_ITEMS:
         raise InvalidData(Message("'%(item)s' is not a dossier item", item=item_code))
     checked = check_file(filename, data)
+    # Uploads to one draft take turns (PostgreSQL row lock; SQLite writers are serial anyway),
+    # so two at once get versions n+1 and n+2 instead of one unique-constraint 500.
+    session.execute(select(Draft.id).where(Draft.id == draft_id).with_for_update())
     latest = session.execute(
         select(func.max(DocumentVersion.version)).where(
             DocumentVersion.draft_id == draft_id, DocumentVersion.item_code == item_code

@@ -73,7 +73,16 @@ class Draft(Base):
     _keep_search_text = search.folded_column_of("search_text", "title", "code")
 
 
+#: The advisory lock key (with the year) under which draft codes are numbered on PostgreSQL.
+_CODE_LOCK = 4_207_001
+
+
 def next_code(session: Session, year: int) -> str:
+    """The next ``DT-<year>-NNN``. On PostgreSQL, creations take turns on a transaction-level
+    advisory lock until they commit, so two at once never get the same number (READ COMMITTED:
+    the count after the lock sees the previous holder's draft). SQLite writers are serial."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CODE_LOCK, year)))
     prefix = f"DT-{year}-"
     count = session.execute(
         select(func.count()).select_from(Draft).where(Draft.code.like(f"{prefix}%"))

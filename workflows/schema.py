@@ -11,6 +11,7 @@ from workflows import (  # noqa: F401
     accounts,
     calendar_store,
     comments,
+    completion_receipts,
     deadlines,
     directory,
     dossier,

@@ -96,6 +96,20 @@ TASK_ID = path_id("task_id", "Task id (a UUID).", integer=False)
 DRAFT_ID = path_id("draft_id", "Draft id.")
 
 
+IDEMPOTENCY_KEY: Schema = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A key of your choosing (1-200 printable characters), the same on every "
+    "retry of one completion: a retry after a lost answer gets the first result.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def with_parameters(operation: Schema, *parameters: Schema) -> Schema:
+    return {**operation, "parameters": [*operation["parameters"], *parameters]}
+
+
 def task_action(name: str, summary: str, body: Schema | None, extra: dict[str, Schema]) -> Schema:
     return operation(
         name,
@@ -366,14 +380,19 @@ PATHS: dict[str, Schema] = {
         )
     },
     "/tasks/{task_id}/complete": {
-        "post": task_action(
-            "completeTask",
-            "Submit a task's form; 422 names the invalid fields or the missing dossier items.",
-            {
-                "required": False,
-                "content": {"application/json": {"schema": ref("CompleteRequest")}},
-            },
-            {"422": error("InvalidData")},
+        "post": with_parameters(
+            task_action(
+                "completeTask",
+                "Submit a task's form; 422 names the invalid fields or the missing dossier "
+                "items. With an Idempotency-Key, a retry of your own completion that was "
+                "committed answers 200 with the first result instead of 409.",
+                {
+                    "required": False,
+                    "content": {"application/json": {"schema": ref("CompleteRequest")}},
+                },
+                {"422": error("InvalidData")},
+            ),
+            IDEMPOTENCY_KEY,
         )
     },
     "/inbox/filters": {

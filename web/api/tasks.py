@@ -13,9 +13,10 @@ from dataclasses import replace
 from datetime import date
 
 from flask import Response, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from engine import Actor, Forbidden, InvalidData, TaskInfo, TaskQuery
+from engine import Actor, Conflict, Forbidden, InvalidData, RunBoundExceeded, TaskInfo, TaskQuery
 from engine.models import OPEN_STATES
 from engine.task_attributes import UNSET
 from web import params
@@ -25,6 +26,7 @@ from web.api.visibility import instance_or_404, task_or_404
 from web.auth import current_actor
 from web.extensions import lifecycle
 from web.views.inbox import TABS, InboxFilters, supervised_organisations, tab_query
+from workflows import completion_receipts
 
 bp = api_blueprint("tasks", __name__)
 
@@ -136,5 +138,30 @@ def complete(task_id: str) -> Response:
     """Submit the form ``{"data": {...}}`` (an empty body submits no fields)."""
     _visible(task_id)
     body = checked_body("CompleteRequest") if request.content_length else {}
-    info = lifecycle().engine.complete(task_id, current_actor(), body.get("data") or {})
-    return jsonify(serializers.task(info))
+    key = completion_receipts.checked_key(request.headers.get("Idempotency-Key"))
+    actor = current_actor()
+    if key is None:
+        info = lifecycle().engine.complete(task_id, actor, body.get("data") or {})
+        return jsonify(serializers.task(info))
+    try:
+        with lifecycle().db.write() as session:
+            first = completion_receipts.receipt(session, actor.id, key, task_id)
+            if first is not None:
+                return jsonify(first)  # a retry of the caller's own committed completion
+            info = lifecycle().engine.complete(
+                task_id, actor, body.get("data") or {}, session=session
+            )
+            result = serializers.task(info)
+            completion_receipts.record(session, actor.id, key, task_id, result)
+    except RunBoundExceeded as exc:
+        # Our transaction was rolled back; fail the runaway instance as the engine would have.
+        lifecycle().engine.instances_service.fail_alone(exc.instance_id, exc)
+        raise
+    except (Conflict, IntegrityError):
+        # A retry racing its own original: once the original has committed, answer with it.
+        with lifecycle().db.read() as session:
+            first = completion_receipts.receipt(session, actor.id, key, task_id)
+        if first is None:
+            raise
+        return jsonify(first)
+    return jsonify(result)

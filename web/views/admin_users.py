@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -165,14 +166,15 @@ def user_action(user_id: int, action: str) -> Any:
                 active = form.get("active") == "1"
                 if is_self and not active:
                     raise FormError(_("You cannot deactivate your own account."))
-                user.active = active
+                accounts.set_active(session, user, active, by=current_actor().id)
                 detail: dict[str, Any] = {"active": active}
                 message = _("Account activated.") if active else _("Account deactivated.")
             elif action == "password":
-                user.password_hash = accounts.hash_password(
-                    checked_password(form.get("password", ""))
+                accounts.set_password(
+                    session, user, checked_password(form.get("password", "")), by=current_actor().id
                 )
-                user.failed_logins, user.locked_until = 0, None
+                if is_self:  # resetting one's own password keeps this session
+                    cookie_session["epoch"] = user.auth_epoch
                 detail, message = {}, _("Password reset. Give the new password to the user.")
             elif action == "grant":
                 accounts.grant_role(
