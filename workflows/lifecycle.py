@@ -36,6 +36,7 @@ from workflows import (
     schema,  # noqa: F401  (registers the domain tables and migrations)
 )
 from workflows.calendar import vietnam_date
+from workflows.consultation.ledger import synthesis_check
 from workflows.calendar_store import CalendarProvider
 from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
@@ -133,6 +134,7 @@ class Lifecycle:
         self.engine.add_task_listener(notifications.on_task_change)
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
+        self.engine.add_completion_check(synthesis_check(self.engine, self.dossier_draft))
         self.engine.add_lint_rule(DEADLINE_RULE)
 
     # Models --------------------------------------------------------------------------------
