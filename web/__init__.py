@@ -31,13 +31,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     app.before_request(auth.load_current_user)
 
-    from web import api, modeler, views
+    from web import api, modeler, public, views
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     views.register(app)
     api.register(app)
     app.register_blueprint(modeler.bp)
+    public.init_app(app)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from engine import Actor, TaskQuery, clock
 from engine.specs import UserTaskInfo
 from engine.task_queries import TaskInfo
+from workflows.calendar import vietnam_date
 from workflows.consultation.comments import comments_of, moderate
 from workflows.consultation.ledger import SYNTHESIS_STEP, answer_entry, entries
-from workflows.calendar import vietnam_date
 from workflows.directory import RoleAssignment, User, actor_of
 from workflows.dossier import add_version, item_name, present_items
 from workflows.drafts import Draft

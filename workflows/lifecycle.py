@@ -36,8 +36,8 @@ from workflows import (
     schema,  # noqa: F401  (registers the domain tables and migrations)
 )
 from workflows.calendar import vietnam_date
-from workflows.consultation.ledger import synthesis_check
 from workflows.calendar_store import CalendarProvider
+from workflows.consultation.ledger import synthesis_check
 from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items

@@ -50,9 +50,7 @@ def _plain(value: str | None, limit: int, label: str, *, required: bool = True) 
             raise InvalidData(Message("%(field)s is required", field=label))
         return None
     if len(text) > limit:
-        raise InvalidData(
-            Message("%(field)s has at most %(n)s characters", field=label, n=limit)
-        )
+        raise InvalidData(Message("%(field)s has at most %(n)s characters", field=label, n=limit))
     return text
 
 

@@ -133,9 +133,7 @@ def counts(items: list[Entry]) -> dict[str, int]:
     }
 
 
-def synthesis_check(
-    engine: Engine, draft_of: Any
-) -> Any:
+def synthesis_check(engine: Engine, draft_of: Any) -> Any:
     """A completion check: refuse the synthesis while an entry is unanswered; fill counts."""
 
     def check(request: CompletionRequest) -> None:

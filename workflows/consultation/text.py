@@ -73,7 +73,7 @@ def parse_docx(data: bytes) -> list[Article]:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as error:
         raise UnreadableDraft(Message("the DOCX file could not be opened")) from error
-    except Exception as error:  # noqa: BLE001  (python-docx raises lxml errors on bad XML)
+    except Exception as error:
         raise UnreadableDraft(Message("the DOCX file could not be opened")) from error
     articles: list[Article] = []
     chapter: str | None = None
@@ -113,7 +113,7 @@ def parse_docx(data: bytes) -> list[Article]:
     if not articles:
         raise UnreadableDraft(
             Message(
-                "no article (\"Điều 1. ...\") was found in the draft: it is posted as a file "
+                'no article ("Điều 1. ...") was found in the draft: it is posted as a file '
                 "only, without the text by article"
             )
         )
@@ -126,9 +126,7 @@ class ConsultationText(Base):
     __tablename__ = "consultation_text"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    document_version_id: Mapped[int] = mapped_column(
-        ForeignKey("document_version.id"), unique=True
-    )
+    document_version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), unique=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
     articles_json: Mapped[str | None] = mapped_column(Text)
     problem: Mapped[str | None] = mapped_column(String(500))
