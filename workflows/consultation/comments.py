@@ -67,7 +67,7 @@ def add_public_comment(
     body: str,
 ) -> PublicComment:
     """Keep a comment (pending moderation); bad input raises InvalidData saying why."""
-    clean_email = _plain(email, MAX_EMAIL, "e-mail") or ""
+    clean_email = _plain(email, MAX_EMAIL, Message("e-mail")) or ""
     if not _EMAIL.match(clean_email):
         raise InvalidData(Message("the e-mail address is not valid"))
     anchor = (article or "").strip() or None
@@ -77,10 +77,10 @@ def add_public_comment(
         draft_id=draft_id,
         document_version_id=version_id,
         article=anchor,
-        name=_plain(name, MAX_NAME, "name") or "",
-        organisation=_plain(organisation, MAX_NAME, "organisation", required=False),
+        name=_plain(name, MAX_NAME, Message("name")) or "",
+        organisation=_plain(organisation, MAX_NAME, Message("organisation"), required=False),
         email=clean_email,
-        body=_plain(body, MAX_BODY, "comment") or "",
+        body=_plain(body, MAX_BODY, Message("comment")) or "",
         status="pending",
         created_at=clock.now(),
     )
@@ -94,7 +94,7 @@ def moderate(session: Session, comment: PublicComment, action: str, actor: str, 
     if action == "publish":
         comment.status, comment.moderation_reason = "published", None
     elif action == "spam":
-        why = _plain(reason, 500, "reason")
+        why = _plain(reason, 500, Message("reason"))
         comment.status, comment.moderation_reason = "spam", why
     else:
         raise InvalidData(Message("unknown moderation action '%(a)s'", a=action[:20]))
