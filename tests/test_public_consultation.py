@@ -13,7 +13,7 @@ from flask import Flask
 from engine import TaskQuery
 from tests.support.web import csrf_token, signed_in
 from workflows import dossier
-from workflows.autopilot import Autopilot, at_step, sample_pdf
+from workflows.autopilot import Autopilot, at_step
 from workflows.consultation.text import UnreadableDraft, parse_docx
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
@@ -144,8 +144,6 @@ def test_public_comment_moderation_ledger_and_synthesis(
         TaskQuery(instance_id=draft.instance_id, states=("open", "claimed"))
     )
     task = next(t for t in synthesis if t.element_id == "Task_cns_synthesis")
-    with lifecycle.db.write() as session:  # the synthesis document the step requires
-        dossier.add_version(session, draft.id, "tong_hop_y_kien", "th.pdf", sample_pdf("TH"), "x")
     task_page = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'id="ledger"' in task_page and "Unanswered" in task_page
     agency_only = drafter.get(f"/tasks/{task.id}?source=agency").get_data(as_text=True)
@@ -170,3 +168,11 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
         2, 1, 1,
     )  # fmt: skip
+    # The synthesis table went into the dossier as a DOCX: one row per entry with its answer.
+    with lifecycle.db.read() as session:
+        table = next(
+            v for v in dossier.versions(session, draft.id) if v.item_code == "tong_hop_y_kien"
+        )
+        rows = Document(io.BytesIO(dossier.read_file(table))).tables[0].rows
+    assert table.filename.endswith(".docx") and len(rows) == 3  # the header and two entries
+    assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}

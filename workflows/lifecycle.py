@@ -132,9 +132,9 @@ class Lifecycle:
         self.engine.add_step_listener(track_stage)
         self.engine.add_step_listener(notifications.on_step)
         self.engine.add_task_listener(notifications.on_task_change)
+        self.engine.add_completion_check(synthesis_check(self.engine, self.dossier_draft))
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
-        self.engine.add_completion_check(synthesis_check(self.engine, self.dossier_draft))
         self.engine.add_lint_rule(DEADLINE_RULE)
 
     # Models --------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine import Engine, InvalidData, Message, clock
 from engine.context import CompletionRequest
 from engine.models import Base
+from workflows.consultation import synthesis_table
 from workflows.consultation.comments import PublicComment
 from workflows.consultation.text import latest_draft_version
+from workflows.directory import Organisation
 from workflows.drafts import Draft
 
 REPLY_STEP = "Task_cns_reply"
@@ -156,5 +158,11 @@ def synthesis_check(engine: Engine, draft_of: Any) -> Any:
         # The submitted data is the dict the engine completes the step with: the counts
         # the gateway compares come from the ledger, never from the form.
         cast(dict[str, Any], request.data).update(counts(items))
+        # The synthesis table goes into the dossier (before the dossier check looks for it).
+        lead = request.session.get(Organisation, draft.lead_agency)
+        name = lead.name_vi if lead is not None else draft.lead_agency
+        synthesis_table.attach(
+            request.session, draft, items, name, request.actor.id, task_id=request.task.id
+        )
 
     return check
