@@ -14,6 +14,8 @@ time-limited token bound to the draft instead of the session-bound CSRF token.
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,8 +28,13 @@ LIMITER_KEY = "lexflow_public_limiter"
 
 def init_app(app: Flask) -> None:
     """Mount the blueprints and give this app its own limiter (tests build many apps)."""
-    app.config.setdefault("PUBLIC_COMMENT_RATE_LIMIT", "5 per minute;30 per day")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault(
+        "PUBLIC_COMMENT_RATE_LIMIT",
+        os.environ.get("LEXFLOW_PUBLIC_COMMENT_RATE_LIMIT", "5 per minute;30 per day"),
+    )
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", os.environ.get("LEXFLOW_RATELIMIT_STORAGE", "memory://")
+    )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions[LIMITER_KEY] = limiter
