@@ -116,6 +116,7 @@ def test_public_comment_moderation_ledger_and_synthesis(
     drafter = signed_in(app, "cv.sxd")
     queue = drafter.get(f"/drafts/{consulting.id}/consultation").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in queue and "<script>alert" not in queue
+    assert "shown by article: 3 articles" in queue
     comment_id = re.search(r"/consultation/comments/(\d+)", queue).group(1)
     moderate = f"/drafts/{consulting.id}/consultation/comments/{comment_id}"
     other = signed_in(app, "cv.stc")  # consulted on the draft: sees it, does not moderate

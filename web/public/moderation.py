@@ -19,6 +19,7 @@ from web.i18n import localize
 from web.public import staff_bp
 from workflows.consultation import comments as public_comments
 from workflows.consultation import ledger
+from workflows.consultation.text import text_of_draft
 from workflows.drafts import Draft
 
 MODERATOR_ROLES = ("drafter", "agency_head")
@@ -84,14 +85,20 @@ def _back(draft_id: int) -> Any:
 @staff_bp.get("/drafts/<int:draft_id>/consultation")
 @login_required
 def page(draft_id: int) -> Any:
-    with lifecycle().db.read() as session:
+    with lifecycle().db.write() as session:  # reading the draft text once stores it
         draft = _draft(session, draft_id)
+        version, text = text_of_draft(session, draft.id)
+        problem = text.problem if text is not None else None
+        articles = len(text.articles) if text is not None else 0
         shown = panel(
             session, draft, current_actor(),
             request.args.get("article", "")[:20], request.args.get("source", "")[:10],
         )  # fmt: skip
         session.expunge_all()
-    return render_template("public/consultation.html", panel=shown, draft=draft)
+    return render_template(
+        "public/consultation.html", panel=shown, draft=draft, version=version,
+        problem=problem, article_count=articles,
+    )  # fmt: skip
 
 
 @staff_bp.post("/drafts/<int:draft_id>/consultation/comments/<int:comment_id>")
