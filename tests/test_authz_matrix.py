@@ -71,6 +71,8 @@ SEES_NEW_SXD_DRAFT = ("drafter_same", "head_same", *PROVINCE_READERS)
 #: Drafters and heads of any agency (a chairperson of a commune heads its office too).
 STARTERS = ("drafter_same", "head_same", "consulted", "commune", "commune_chair", "admin")
 SXD_STARTERS = ("drafter_same", "head_same", "admin")
+#: Who moderates and answers the comments on an SXD draft (web.public.moderation).
+MODERATORS = ("drafter_same", "head_same", "admin")
 EDITORS = ("process_owner", "admin")
 #: Who keeps the registry: inspectors and the People's Committee/Council offices (cv.xa is
 #: both offices of the commune), and administrators.
@@ -235,6 +237,25 @@ MATRIX: tuple[Row, ...] = (
         note="STC's and the commune's drafters may start drafts, but not for SXD"),
     # A draft and its dossier: only those who may see it ------------------------------------
     Row("GET", "/drafts/{consult_draft}", READ, page(404, each(SEES_CONSULT, 200))),
+    # Public consultation: citizens' pages need no account; the drafter's side does ------------
+    Row("GET", "/public/drafts?q=vat lieu", READ, page(200, anonymous=200),
+        finds=(('href="/public/drafts/{consult_draft}', ROLES),)),
+    Row("GET", "/public/drafts/{consult_draft}", READ, page(200, anonymous=200)),
+    Row("GET", "/public/drafts/{commune_draft}", READ, page(404, anonymous=404),
+        note="a draft not in consultation has no public page"),
+    Row("POST", "/public/drafts/{consult_draft}/comments", PROBE, page(400, anonymous=400),
+        {"name": "A", "email": "a@example.vn", "body": "x"},
+        note="anyone may comment; without the form's signed token it is refused"),
+    Row("GET", "/public/drafts/{consult_draft}/qr.svg", READ, page(200, anonymous=200)),
+    Row("GET", "/public/drafts/{consult_draft}/documents/{document}", READ,
+        page(200, anonymous=200), note="the posted draft text is public"),
+    Row("GET", "/drafts/{consult_draft}/consultation", READ, page(404, each(SEES_CONSULT, 200))),
+    Row("POST", "/drafts/{consult_draft}/consultation/comments/999999", PROBE,
+        page(404, each(SEES_CONSULT, 403), each(MODERATORS, 404)), {"action": "publish"},
+        note="the lead agency's drafters and heads moderate; no such comment"),
+    Row("POST", "/drafts/{consult_draft}/consultation/answers", PROBE,
+        page(404, each(SEES_CONSULT, 403), each(MODERATORS, 422)), {"key": "public:0"},
+        note="the lead agency's drafters and heads answer the ledger; no such entry"),
     Row("GET", "/drafts/{appraisal_draft}", READ, page(404, each(SEES_APPRAISAL, 200))),
     Row("GET", "/drafts/{commune_draft}", READ, page(404, each(SEES_COMMUNE, 200))),
     Row("GET", "/drafts/{consult_draft}/summary.docx", READ, page(404, each(SEES_CONSULT, 200)),
@@ -537,7 +558,7 @@ def env(
         world = build_world(lifecycle)
         app = create_app(
             {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True,
-             "SCHEDULER_ENABLED": False}
+             "SCHEDULER_ENABLED": False, "PUBLIC_COMMENT_RATE_LIMIT": "1000 per minute"}
         )  # fmt: skip
         app.extensions["lexflow"] = lifecycle
         client = app.test_client()

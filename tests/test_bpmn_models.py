@@ -551,8 +551,17 @@ class Run:
         self.now = T0
         self.procedure = "normal"  # what a lifecycle walk expects the decision table to choose
         self.committee = "BAN_PC_TINH"  # the committee a walk assigns the examination to
+        # The synthesis' counts come from the comment ledger (workflows.consultation.ledger,
+        # wired by the Lifecycle); this engine has no drafts, so a stand-in check writes them.
+        self.ledger_counts = {"comments_received": 2, "comments_accepted": 1,
+                              "comments_explained": 1}  # fmt: skip
+        self.engine.add_completion_check(self._ledger_counts)
         with clock.frozen_at(self.now):
             self.definitions = self.engine.deploy(model_files(), "process_owner")
+
+    def _ledger_counts(self, request: Any) -> None:
+        if request.task.spec_id == "Task_cns_synthesis":
+            request.data.update(self.ledger_counts)
 
     def start(self, key: str, data: dict[str, Any]) -> int:
         with clock.frozen_at(self.now):
@@ -663,13 +672,17 @@ def test_consultation_offers_one_task_per_consulted_agency(run: Run) -> None:
     replies_data = run.engine.task_data(synthesis.id)["consultation_replies"]
     assert sorted(r["agency"] for r in replies_data) == sorted(agencies)
     assert {r["agency"]: r["agrees"] for r in replies_data}["SNV"] is False
-    counts = {"comments_received": 5, "comments_accepted": 3, "synthesis_summary": "Đã tiếp thu"}
-    # One comment neither accepted nor explained: the form's rule refuses it before the model
-    # could send the step back.
-    with pytest.raises(InvalidData, match="taken in or explained"):
-        run.do(iid, "Task_cns_synthesis", "cv.sxd", {**counts, "comments_explained": 1})
+    # The counts are not typed in: the form refuses them (they come from the ledger).
+    with pytest.raises(InvalidData):
+        run.do(iid, "Task_cns_synthesis", "cv.sxd",
+               {"comments_received": 5, "synthesis_summary": "Đã tiếp thu"})  # fmt: skip
+    # One ledger entry neither accepted nor explained: the model would send the step back.
+    run.ledger_counts = {"comments_received": 5, "comments_accepted": 3, "comments_explained": 1}
+    with pytest.raises(InvalidData, match="sends this step straight back"):
+        run.do(iid, "Task_cns_synthesis", "cv.sxd", {"synthesis_summary": "Đã tiếp thu"})
     assert run.task(iid, "Task_cns_synthesis").id == synthesis.id
-    run.do(iid, "Task_cns_synthesis", "cv.sxd", {**counts, "comments_explained": 2})
+    run.ledger_counts = {"comments_received": 5, "comments_accepted": 3, "comments_explained": 2}
+    run.do(iid, "Task_cns_synthesis", "cv.sxd", {"synthesis_summary": "Đã tiếp thu"})
     assert run.status(iid) == "completed"
 
 
@@ -912,10 +925,7 @@ def _answers(run: Run, element: str) -> dict[str, Any]:
         "post": {"posted_on": today.isoformat(), "portal_url": "https://tragiang.example/du-thao"},
         "reply": {"agrees": True, "opinion": "Thống nhất"},
         "mttq": {"mttq_agrees": True, "mttq_opinion": "Đồng thuận"},
-        "synthesis": {
-            "comments_received": 2, "comments_accepted": 1, "comments_explained": 1,
-            "synthesis_summary": "Đã tiếp thu, giải trình",
-        },
+        "synthesis": {"synthesis_summary": "Đã tiếp thu, giải trình"},
         "submit": {},
         "check": {"decision": "accept"},
         "appraise": {"appraisal_result": "ready", "appraisal_summary": "Đủ điều kiện trình"},

@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     app.before_request(auth.load_current_user)
 
-    from web import api, dashboards, modeler, views
+    from web import api, dashboards, modeler, public, views
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.register(app)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(dashboards.bp)
+    public.init_app(app)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -51,6 +51,12 @@ def select_locale() -> str:
         asked = request.accept_languages.best_match(["vi", "en"])
         if asked:
             return str(asked)
+    if request.blueprint == "public":
+        # The public pages open no session: the language comes from the link, else the browser.
+        asked = request.args.get("lang")
+        if asked in ("vi", "en"):
+            return str(asked)
+        return request.accept_languages.best_match(["vi", "en"]) or "vi"
     chosen = session.get("lang")
     if chosen in ("vi", "en"):
         return str(chosen)

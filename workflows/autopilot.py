@@ -21,6 +21,8 @@ from engine import Actor, TaskQuery, clock
 from engine.specs import UserTaskInfo
 from engine.task_queries import TaskInfo
 from workflows.calendar import vietnam_date
+from workflows.consultation.comments import comments_of, moderate
+from workflows.consultation.ledger import SYNTHESIS_STEP, answer_entry, entries
 from workflows.directory import RoleAssignment, User, actor_of
 from workflows.dossier import add_version, item_name, present_items
 from workflows.drafts import Draft
@@ -202,6 +204,21 @@ class Autopilot:
                     task_id=task_id,
                 )
 
+    def answer_ledger(self, draft: Draft, actor: Actor) -> None:
+        """Publish pending public comments and explain every unanswered ledger entry, as a
+        drafter would before completing the synthesis (which refuses unanswered entries)."""
+        engine = self.lifecycle.engine
+        with self.lifecycle.db.write() as session:
+            fresh = session.get(Draft, draft.id)
+            for comment in comments_of(session, draft.id, statuses=("pending",)):
+                moderate(session, comment, "publish", actor.id, None)
+            for entry in entries(session, engine, fresh):
+                if entry.answer is None:
+                    answer_entry(
+                        session, engine, fresh, entry.key, "explained", None,
+                        "Đã giải trình trong bản tổng hợp", actor.id,
+                    )  # fmt: skip
+
     def act(self, draft: Draft, task: TaskInfo) -> TaskInfo:
         engine = self.lifecycle.engine
         with clock.frozen_at(self._moment()):
@@ -209,6 +226,8 @@ class Autopilot:
             info = engine.user_task_info(task.id)
             data = engine.task_data(task.id)
             self.upload_required(draft, info, actor, task.id)
+            if task.element_id == SYNTHESIS_STEP:
+                self.answer_ledger(draft, actor)
             if task.state == "open":
                 engine.claim(task.id, actor)
             done = engine.complete(task.id, actor, self.answers(task, info, data))

@@ -23,6 +23,9 @@ from workflows import (  # noqa: F401
     registry,
     roles,
 )
+from workflows.consultation import comments as _consultation_comments  # noqa: F401
+from workflows.consultation import ledger as _consultation_ledger  # noqa: F401
+from workflows.consultation import text as _consultation_text  # noqa: F401
 from workflows.reminders import policy as _reminder_policy  # noqa: F401
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"

@@ -34,9 +34,11 @@ from web.forms import (
     with_choices,
 )
 from web.i18n import localize
+from web.public import moderation
 from web.templating import dossier_item_name, locale_code, task_title, wants_rows_only
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
+from workflows.consultation import ledger
 from workflows.directory import RoleAssignment, User
 from workflows.drafts import Draft
 
@@ -116,6 +118,10 @@ def _page(
         history = engine.task_history(row.instance_id, session=session) if draft else []
         returned = _sent_back(engine, row, session) if open_now else None
         earlier = step_records.records(engine.submissions(row.instance_id, session=session))
+        consultation = None
+        if draft is not None and row.spec_id == ledger.SYNTHESIS_STEP:
+            article, source = request.args.get("article", ""), request.args.get("source", "")
+            consultation = moderation.panel(session, draft, actor, article[:20], source[:10])
         picked = pickers.choices(session, state.choices if state else {}, info)
         reroute = pickers.reroute_options(session) if open_now and actor.is_admin else None
         instance = session.get(ProcessInstance, row.instance_id)
@@ -164,6 +170,7 @@ def _page(
         today=today(),
         history=history,
         dossier_items=dossier.DOSSIER_ITEMS,
+        consultation=consultation,
     ), status
 
 

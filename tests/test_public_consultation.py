@@ -1,0 +1,179 @@
+"""Public consultation: the draft text by article, the public pages, moderation, the ledger
+and the synthesis gate, through the Flask client with the real models."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from docx import Document
+from flask import Flask
+
+from engine import TaskQuery
+from tests.support.web import csrf_token, signed_in
+from workflows import dossier
+from workflows.autopilot import Autopilot, at_step
+from workflows.consultation.text import UnreadableDraft, parse_docx
+from workflows.drafts import Draft
+from workflows.lifecycle import Lifecycle
+
+
+def draft_docx() -> bytes:
+    document = Document()
+    document.add_paragraph("ỦY BAN NHÂN DÂN TỈNH")
+    document.add_paragraph("QUYẾT ĐỊNH Ban hành Quy định quản lý vật liệu xây dựng")
+    document.add_paragraph("Chương I")
+    document.add_paragraph("QUY ĐỊNH CHUNG")
+    document.add_paragraph("Điều 1. Phạm vi điều chỉnh")
+    document.add_paragraph("Quy định này quy định việc quản lý vật liệu xây dựng.")
+    document.add_paragraph("Điều 2. Đối tượng áp dụng")
+    document.add_paragraph("1. Cơ quan nhà nước.")
+    document.add_paragraph("2. Tổ chức, cá nhân:")
+    document.add_paragraph("a) Doanh nghiệp sản xuất;")
+    document.add_paragraph("b) Hộ kinh doanh.")
+    document.add_paragraph("Chương II")
+    document.add_paragraph("Mục 1. Khai thác")
+    document.add_paragraph("Điều 3. Mỏ cát")
+    document.add_paragraph("1. Việc khai thác cát phải có giấy phép.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_docx_draft_is_read_by_chapter_article_clause_and_point() -> None:
+    articles = parse_docx(draft_docx())
+    assert [(a.number, a.title) for a in articles] == [
+        ("1", "Phạm vi điều chỉnh"), ("2", "Đối tượng áp dụng"), ("3", "Mỏ cát"),
+    ]  # fmt: skip
+    assert articles[0].chapter == "Chương I" and "quản lý vật liệu" in articles[0].intro
+    assert [c.number for c in articles[1].clauses] == ["1", "2"]
+    assert [p["letter"] for p in articles[1].clauses[1].points] == ["a", "b"]
+    assert (articles[2].chapter, articles[2].section) == ("Chương II", "Mục 1. Khai thác")
+    with pytest.raises(UnreadableDraft, match="could not be opened"):
+        parse_docx(b"PK\x03\x04 not a docx")
+    empty = Document()
+    empty.add_paragraph("Chỉ có lời văn, không có điều khoản.")
+    buffer = io.BytesIO()
+    empty.save(buffer)
+    with pytest.raises(UnreadableDraft, match="no article"):
+        parse_docx(buffer.getvalue())
+
+
+@pytest.fixture
+def consulting(lifecycle: Lifecycle) -> Draft:
+    """A province draft of SXD (STC consulted) posted for comment with a DOCX draft text."""
+    lifecycle.deploy_models("owner")
+    with lifecycle.db.write() as session:
+        draft = lifecycle.start_draft(
+            session, lifecycle.engine.actor("cv.sxd"),
+            title="Quy định quản lý vật liệu xây dựng", document_type="qd_ubnd_tinh",
+            lead_agency="SXD", consulted_agencies=("STC",),
+        )  # fmt: skip
+        session.flush()
+    pilot = Autopilot(lifecycle)
+    draft = pilot.run(draft, until=at_step("_cns_post"))
+    with lifecycle.db.write() as session:
+        dossier.add_version(session, draft.id, "du_thao", "du_thao.docx", draft_docx(), "cv.sxd")
+    return pilot.run(draft, until=at_step("_cns_reply"))
+
+
+def _form(page: str) -> dict[str, str]:
+    token = re.search(r'name="token" value="([^"]+)"', page)
+    assert token, "no comment form on the page"
+    return {"token": token.group(1), "name": "Nguyễn Văn A", "email": "a@example.vn",
+            "article": "3", "body": "Đề nghị làm rõ thủ tục cấp phép."}  # fmt: skip
+
+
+def test_public_comment_moderation_ledger_and_synthesis(
+    app: Flask, lifecycle: Lifecycle, consulting: Draft
+) -> None:
+    app.config["PUBLIC_COMMENT_RATE_LIMIT"] = "3 per minute"
+    public = app.test_client()
+    listing = public.get("/public/drafts?q=vat lieu XAY dung")
+    assert listing.status_code == 200 and "Set-Cookie" not in listing.headers
+    assert f"/public/drafts/{consulting.id}" in listing.get_data(as_text=True)
+    assert "/public/drafts/" not in public.get("/public/drafts?q=thuế").get_data(as_text=True)
+    page = public.get(f"/public/drafts/{consulting.id}?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert 'id="dieu-3"' in text and "Mỏ cát" in text and "b) Hộ kinh doanh." in text
+    assert "days left" in text and "du_thao.docx" in text
+    assert public.get(f"/public/drafts/{consulting.id}/qr.png").data.startswith(b"\x89PNG")
+    svg = public.get(f"/public/drafts/{consulting.id}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    form = _form(text)
+    url = f"/public/drafts/{consulting.id}/comments"
+    # A bot fills the hidden field: thanked, nothing kept.
+    assert public.post(url, data={**form, "website": "http://spam"}).status_code == 200
+    # A forged or missing token is refused.
+    assert public.post(url, data={**form, "token": "forged"}).status_code == 400
+    sent = public.post(url, data={**form, "body": "<script>alert(1)</script> Điều 3 chưa rõ"})
+    assert sent.status_code == 200 and "Set-Cookie" not in sent.headers
+    assert public.post(url, data=form).status_code == 429  # the fourth within the minute
+    # Pending until moderated: not on the public page yet.
+    assert "alert(1)" not in public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
+    drafter = signed_in(app, "cv.sxd")
+    queue = drafter.get(f"/drafts/{consulting.id}/consultation").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in queue and "<script>alert" not in queue
+    assert "shown by article: 3 articles" in queue
+    comment_id = re.search(r"/consultation/comments/(\d+)", queue).group(1)
+    moderate = f"/drafts/{consulting.id}/consultation/comments/{comment_id}"
+    other = signed_in(app, "cv.stc")  # consulted on the draft: sees it, does not moderate
+    other_token = csrf_token(other, "/inbox")
+    refused = other.post(moderate, data={"action": "publish", "csrf_token": other_token})
+    assert refused.status_code == 403
+    token = csrf_token(drafter, f"/drafts/{consulting.id}/consultation")
+    no_reason = drafter.post(moderate, data={"action": "spam", "csrf_token": token})
+    assert no_reason.status_code == 422
+    assert (
+        drafter.post(moderate, data={"action": "publish", "csrf_token": token}).status_code == 302
+    )
+    shown = public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Điều 3 chưa rõ" in shown
+    assert "<script>alert(1)" not in shown
+    # The synthesis: one ledger of the public's comments and the agencies' replies.
+    # (The published comment above is one entry; spam would not be.)
+    # The agencies reply, the posting period ends: the window closes with the BPMN step.
+    pilot = Autopilot(lifecycle)
+    draft = pilot.run(consulting, until=at_step("_cns_synthesis"))
+    elsewhere = {"REMOTE_ADDR": "127.0.0.2"}  # another visitor, under the rate limit
+    closed = public.post(url, data=_form(text), environ_overrides=elsewhere)
+    assert closed.status_code == 409
+    assert 'name="token"' not in public.get(f"/public/drafts/{draft.id}").get_data(as_text=True)
+    synthesis = lifecycle.engine.tasks(
+        TaskQuery(instance_id=draft.instance_id, states=("open", "claimed"))
+    )
+    task = next(t for t in synthesis if t.element_id == "Task_cns_synthesis")
+    task_page = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'id="ledger"' in task_page and "Unanswered" in task_page
+    agency_only = drafter.get(f"/tasks/{task.id}?source=agency").get_data(as_text=True)
+    assert 'data-entry="agency:' in agency_only and 'data-entry="public:' not in agency_only
+    token = csrf_token(drafter, f"/tasks/{task.id}")
+    complete = {"synthesis_summary": "Đã tiếp thu, giải trình", "csrf_token": token}
+    refused = drafter.post(f"/tasks/{task.id}/complete", data=complete)
+    assert refused.status_code == 422 and "have no answer yet" in refused.get_data(as_text=True)
+    answers = f"/drafts/{draft.id}/consultation/answers"
+    assert other.post(answers, data={"key": "x", "csrf_token": other_token}).status_code == 403
+    keys = re.findall(r'data-entry="([^"]+)"', task_page)
+    assert len(keys) == 2  # the public's comment and STC's reply
+    public_key = next(k for k in keys if k.startswith("public:"))
+    first = {"key": public_key, "answer": "accepted", "note": "x", "csrf_token": token}
+    assert drafter.post(answers, data=first).status_code == 422  # say what was changed
+    for key, answer in zip(keys, ("accepted", "explained"), strict=True):
+        done = drafter.post(answers, data={"key": key, "answer": answer, "article": "3",
+                                           "note": "Đã sửa Điều 3", "csrf_token": token})  # fmt: skip
+        assert done.status_code == 302
+    assert drafter.post(f"/tasks/{task.id}/complete", data=complete).status_code == 302
+    data = lifecycle.engine.instance_data(draft.instance_id)
+    assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
+        2, 1, 1,
+    )  # fmt: skip
+    # The synthesis table went into the dossier as a DOCX: one row per entry with its answer.
+    with lifecycle.db.read() as session:
+        table = next(
+            v for v in dossier.versions(session, draft.id) if v.item_code == "tong_hop_y_kien"
+        )
+        rows = Document(io.BytesIO(dossier.read_file(table))).tables[0].rows
+    assert table.filename.endswith(".docx") and len(rows) == 3  # the header and two entries
+    assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}
