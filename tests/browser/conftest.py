@@ -1,7 +1,9 @@
 """A live Lexflow server on the test database and a real headless Chromium to drive it.
 
-Each test gets its own server (on the ``lifecycle`` fixture's database, so the suite runs on
-SQLite and on PostgreSQL) and fresh browser contexts; the browser itself is started once per
+Each test gets its own server (on the ``lifecycle`` fixture's database) and fresh browser
+contexts. Browser tests run on SQLite: the pages are the same code on both databases, and
+every route is tested on both through HTTP; a test that names ``postgresql`` in its own
+parametrization (one whole lifecycle walk) runs there too; the browser itself is started once per
 session. Chromium is Debian's (``/usr/bin/chromium``, installed by ``.ci/install-system-deps``);
 it is never downloaded. When it is missing the browser tests fail, they are never skipped.
 
@@ -21,9 +23,25 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.live import CHROMIUM_ARGS, Browsing, LiveServer, chromium_path, serve
+from tests.support.databases import DatabaseFactory
 from workflows.lifecycle import Lifecycle
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(
+    request: pytest.FixtureRequest, database_factory: DatabaseFactory
+) -> Iterator[str]:
+    """SQLite unless the test asks for PostgreSQL (indirect parametrization)."""
+    if request.param == "postgresql":
+        if database_factory.postgres is None:
+            database_factory.postgres = request.getfixturevalue("postgres_server")
+        url = database_factory.postgresql()
+    else:
+        url = database_factory.sqlite()
+    yield url
+    database_factory.drop(url)
 
 
 @pytest.fixture

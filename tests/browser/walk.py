@@ -208,6 +208,7 @@ class Walker:
         if refusal.count():
             raise DeadEnd(f"{where}: the page says {refusal.inner_text()!r}")
         self.upload_missing(page, draft, where)
+        self.answer_ledger(page, where)
         plan = self.answers_for(task)
         today = vietnam_date(clock.now())
         entered = answer_form(page, {k: v for k, v in plan.items()}, today, where)
@@ -240,6 +241,28 @@ class Walker:
             raise DeadEnd(f"{where}: the task is not listed in the inbox tab '{tab}'")
         row.click()
         expect(page).to_have_url(re.compile(rf"/tasks/{task.id}$"))
+
+    def answer_ledger(self, page: Page, where: str) -> None:
+        """On the synthesis step: publish the comments awaiting moderation, then answer every
+        unanswered entry of the comment ledger through its own form, as the drafter would."""
+        for _ in range(50):
+            publish = page.locator("#moderation button[name=action][value=publish]")
+            if not publish.count():
+                break
+            with page.expect_navigation():
+                publish.first.click()
+        for _ in range(50):
+            row = page.locator("#ledger tr[data-entry]:has(.badge-late)")
+            if not row.count():
+                return
+            form = row.first.locator("form")
+            if not form.count():
+                raise DeadEnd(f"{where}: a ledger entry is unanswered but offers no answer form")
+            form.locator("select[name=answer]").select_option("accepted")
+            form.locator("textarea[name=note]").fill("Đã tiếp thu, chỉnh sửa dự thảo.")
+            with page.expect_navigation():
+                form.locator("button[type=submit]").click()
+        raise DeadEnd(f"{where}: the comment ledger still has unanswered entries")
 
     def upload_missing(self, page: Page, draft: Draft, where: str) -> None:
         """Upload every required item marked missing, and a new version of each item the
