@@ -69,11 +69,11 @@ def database_factory(
     return DatabaseFactory(tmp_path_factory.mktemp("databases"), None)
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(
-    request: pytest.FixtureRequest, database_factory: DatabaseFactory
+def fresh_database_url(
+    request: pytest.FixtureRequest, database_factory: DatabaseFactory, backend: str
 ) -> Iterator[str]:
-    if request.param == "postgresql":
+    """A new empty database of ``backend`` for one test, dropped afterwards."""
+    if backend == "postgresql":
         if database_factory.postgres is None:
             database_factory.postgres = request.getfixturevalue("postgres_server")
         url = database_factory.postgresql()
@@ -81,6 +81,30 @@ def database_url(
         url = database_factory.sqlite()
     yield url
     database_factory.drop(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, database_factory: DatabaseFactory
+) -> Iterator[str]:
+    yield from fresh_database_url(request, database_factory, request.param)
+
+
+@pytest.fixture
+def pg_lifecycle(request: pytest.FixtureRequest, database_factory: DatabaseFactory):
+    """The domain on a fresh PostgreSQL database with the test province (for the tests that
+    only mean something there: several processes, gunicorn forking)."""
+    from tests.support import province
+    from workflows.lifecycle import Lifecycle
+
+    for url in fresh_database_url(request, database_factory, "postgresql"):
+        db = Database(url)
+        with db.write() as session:
+            province.seed(session)
+        db.dispose()
+        lifecycle = Lifecycle(Database(url))
+        yield lifecycle
+        lifecycle.db.dispose()
 
 
 @pytest.fixture

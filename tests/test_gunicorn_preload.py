@@ -21,35 +21,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import Database, TaskQuery
+from engine import TaskQuery
 from engine.models import HumanTask, ProcessInstance
 from engine.scheduling import SchedulerJob
 from tests.conftest import read_model
-from tests.support import province
 from tests.support.postgres import _free_port
 from workflows import accounts
 from workflows.directory import find_user
-from workflows.lifecycle import Lifecycle
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = 40
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def pg_lifecycle(database_factory, postgres_server):
-    if database_factory.postgres is None:
-        database_factory.postgres = postgres_server
-    url = database_factory.postgresql()
-    db = Database(url)
-    with db.write() as session:
-        province.seed(session)
-    db.dispose()
-    lifecycle = Lifecycle(Database(url))
-    yield lifecycle
-    lifecycle.db.dispose()
-    database_factory.drop(url)
 
 
 def _get(port: int, path: str, headers: dict[str, str]) -> int:

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from engine import Database, clock
+from engine import clock
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from tests.conftest import read_model
-from tests.support import job_workers, province
+from tests.support import job_workers
 from tests.support.smtp import smtp_server
 from workflows.directory import find_user
 from workflows.lifecycle import Lifecycle
@@ -28,21 +28,6 @@ STARTED = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
 MOMENT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # Monday 4/5/2026, 09:00 in Vietnam
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def pg_lifecycle(database_factory, postgres_server):
-    if database_factory.postgres is None:
-        database_factory.postgres = postgres_server
-    url = database_factory.postgresql()
-    db = Database(url)
-    with db.write() as session:
-        province.seed(session)
-    db.dispose()
-    lifecycle = Lifecycle(Database(url))
-    yield lifecycle
-    lifecycle.db.dispose()
-    database_factory.drop(url)
 
 
 def _start_many(lifecycle: Lifecycle) -> list[int]:

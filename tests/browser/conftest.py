@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.live import CHROMIUM_ARGS, Browsing, LiveServer, chromium_path, serve
+from tests.conftest import fresh_database_url
 from tests.support.databases import DatabaseFactory
 from workflows.lifecycle import Lifecycle
 
@@ -34,14 +35,7 @@ def database_url(
     request: pytest.FixtureRequest, database_factory: DatabaseFactory
 ) -> Iterator[str]:
     """SQLite unless the test asks for PostgreSQL (indirect parametrization)."""
-    if request.param == "postgresql":
-        if database_factory.postgres is None:
-            database_factory.postgres = request.getfixturevalue("postgres_server")
-        url = database_factory.postgresql()
-    else:
-        url = database_factory.sqlite()
-    yield url
-    database_factory.drop(url)
+    yield from fresh_database_url(request, database_factory, request.param)
 
 
 @pytest.fixture
