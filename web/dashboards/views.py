@@ -27,6 +27,7 @@ from web.extensions import lifecycle
 from web.templating import document_type_name, org_name, stage_name
 from web.views.draft_list import draft_url
 from web.views.plan import reason_label, state_labels
+from web.views.regulations import impact_labels, status_labels
 from workflows.calendar import vietnam_date
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.plan import PlanItem
@@ -319,25 +320,6 @@ def tasks_xlsx() -> Any:
 
 
 # The registry ---------------------------------------------------------------------------------
-
-
-def impact_labels() -> dict[str, str]:
-    return {
-        "clear": _("Clear effect"),
-        "unclear": _("Unclear effect"),
-        "not_yet": _("No effect yet"),
-        UNASSESSED: _("Not assessed"),
-    }
-
-
-def status_labels() -> dict[str, str]:
-    return {
-        "in_force": _("In force"),
-        "amended": _("Amended"),
-        "replaced": _("Replaced"),
-        "suspended": _("Suspended"),
-        "expired": _("Expired"),
-    }
 
 
 def link_labels() -> dict[str, str]:
