@@ -10,7 +10,7 @@ MODELER_SOURCES := $(wildcard web/modeler/static/js/*) web/modeler/build.mjs \
 	web/modeler/bpmnlintrc.json web/modeler/static/css/vendor.css
 PORT ?= 5000
 
-.PHONY: demo test setup system-deps lint assets bench clean
+.PHONY: demo test proof setup system-deps lint assets bench clean
 
 ## Install everything and run the web app + scheduler on SQLite with the demo province.
 demo: setup assets
@@ -23,6 +23,10 @@ test: system-deps setup assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --timeout 600
+
+## The long proof suites (crash with SIGKILLs, races, hostile input, API fuzzing): tests/proof.
+proof: system-deps setup assets
+	$(BIN)/pytest tests/proof --override-ini="addopts=-ra --strict-markers" --timeout 3600
 
 setup: $(PIP_STAMP)
 
