@@ -3,7 +3,9 @@
 The statements are captured while the engine answers real queries, then explained. On
 PostgreSQL sequential scans are switched off for the EXPLAIN, so the plan shows whether a
 usable index exists for the statement at all (on tiny test tables the planner would otherwise
-prefer scanning).
+prefer scanning). The table also holds other organisations' and people's open work, and is
+analysed, so that the planner picks between indexes by selectivity: with only the three test
+tasks every index costs the same and PostgreSQL's choice between them was a coin toss.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert, select, text
 
 from engine import Engine, RoleGrant, TaskQuery
+from engine.models import HumanTask
 from tests.conftest import read_model
 
 DATA = {"subject": "Phí", "lead_agency": "SXD", "registered_on": "2026-03-02", "rounds": 0}
@@ -36,6 +39,28 @@ def captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         yield statements
     finally:
         event.remove(engine.db.engine, "before_cursor_execute", record)
+
+
+def add_other_peoples_work(engine: Engine, count: int = 400) -> None:
+    """Copies of one open task for twenty other organisations, roles and assignees."""
+    with engine.db.write() as session:
+        row = session.execute(select(HumanTask.__table__).limit(1)).mappings().one()
+        copies = []
+        for n in range(count):
+            copy = dict(row)
+            copy.update(
+                id=f"other-{n:05d}",
+                organisation=f"ORG{n % 20:02d}",
+                role=f"role{n % 7}",
+                assignee=f"user{n % 20}" if n % 2 else None,
+                state="claimed" if n % 2 else "open",
+            )
+            copies.append(copy)
+        session.execute(insert(HumanTask.__table__), copies)
+    if not engine.db.is_sqlite:
+        with engine.db.engine.connect() as conn:
+            conn.execute(text("ANALYZE human_task"))
+            conn.commit()
 
 
 def _plans(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
@@ -83,6 +108,7 @@ def test_inbox_views_use_their_partial_index(
     )
     for _ in range(3):
         engine.start("review", actor=engine.actor("an"), data=DATA)
+    add_other_peoples_work(engine)
     with captured(engine) as statements:
         engine.tasks(query)
         engine.count_tasks(query)
@@ -116,6 +142,7 @@ def test_priority_and_follow_up_keep_the_index_range_scans(
         "owner",
     )
     engine.start("review", actor=engine.actor("an"), data=DATA)
+    add_other_peoples_work(engine)
     with captured(engine) as statements:
         engine.tasks(query)
         engine.count_tasks(query)
