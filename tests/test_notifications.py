@@ -24,6 +24,7 @@ from workflows.lifecycle import Lifecycle
 from workflows.notifications import (
     REMINDER,
     Notification,
+    Notified,
     OutboxMessage,
     build_digests,
     notify_users,
@@ -120,12 +121,12 @@ def test_new_released_assigned_and_returned_work_is_each_notified_once(
 
 
 def test_two_transactions_creating_the_same_notification_make_one(lifecycle: Lifecycle) -> None:
-    def create(session: Any) -> list[Notification]:
+    def create(session: Any) -> list[Notified]:
         return notify_users(
             session, ["cv2.sxd"], REMINDER, period="d-1", params={"draft_code": "QD-1"}
         )
 
-    second: list[list[Notification]] = []
+    second: list[list[Notified]] = []
 
     def in_its_own_transaction() -> None:
         with lifecycle.db.write() as session:

@@ -35,7 +35,7 @@ from workflows.notifications.kinds import (
     render,
 )
 from workflows.notifications.model import Notification, NotificationPreference, OutboxMessage
-from workflows.notifications.notify import notify, notify_users
+from workflows.notifications.notify import Notified, notify, notify_users
 from workflows.notifications.outbox import DeliveryRun, deliver_outbox, resend
 from workflows.notifications.reading import (
     mark_all_read,
@@ -57,6 +57,7 @@ __all__ = [
     "DeliveryRun",
     "Notification",
     "NotificationPreference",
+    "Notified",
     "OutboxMessage",
     "SmtpMailer",
     "SmtpSettings",

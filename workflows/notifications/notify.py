@@ -10,6 +10,7 @@ transaction — and, for recipients who want it e-mailed at once, the outbox row
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +66,15 @@ def _monitored_draft(session: Session, instance_id: int) -> Draft | None:
     return session.get(Draft, draft_id) if draft_id else None
 
 
+@dataclass(frozen=True)
+class Notified:
+    """A notification just created (what the callers need of it)."""
+
+    id: int
+    recipient: str
+    delivery: str
+
+
 def notify_users(
     session: Session,
     recipients: Iterable[str],
@@ -75,7 +85,7 @@ def notify_users(
     period: str = "",
     params: Mapping[str, Any] | None = None,
     now: datetime | None = None,
-) -> list[Notification]:
+) -> list[Notified]:
     """Notify each active user among ``recipients`` (usernames) once; returns the new rows.
 
     The topic is ``task`` when given, else the draft. ``params`` add to (or override) the
@@ -121,14 +131,18 @@ def notify_users(
         )
     # One multi-row INSERT for every recipient (the rows already there come back as nothing),
     # then one for their outbox rows: a step that offers a task to a whole group costs two
-    # statements, not three per person.
-    created = list(
-        session.scalars(
-            _insert_ignoring_duplicates(session, Notification, _KEY).returning(Notification),
+    # statements, not three per person. Core, not the ORM's bulk path: nothing here needs
+    # the objects, and that path costs more than the statements.
+    table = Notification.__table__
+    created = [
+        Notified(id=row.id, recipient=row.recipient, delivery=row.delivery)
+        for row in session.execute(
+            _insert_ignoring_duplicates(session, table, _KEY).returning(
+                table.c.id, table.c.recipient, table.c.delivery
+            ),
             rows,
-            execution_options={"populate_existing": True},
         )
-    )
+    ]
     enqueue(session, [row.id for row in created if row.delivery == IMMEDIATE], moment)
     return sorted(created, key=lambda row: row.recipient)
 
@@ -142,7 +156,7 @@ def notify(
     draft_id: int | None = None,
     period: str = "",
     params: Mapping[str, Any] | None = None,
-) -> Notification | None:
+) -> Notified | None:
     """Notify one user (see :func:`notify_users`); None when it was already notified."""
     rows = notify_users(
         session, [recipient], kind, task=task, draft_id=draft_id, period=period, params=params
@@ -156,7 +170,7 @@ def enqueue(session: Session, notification_ids: list[int], moment: datetime) -> 
     if not notification_ids:
         return
     session.execute(
-        _insert_ignoring_duplicates(session, OutboxMessage, ["notification_id"]),
+        _insert_ignoring_duplicates(session, OutboxMessage.__table__, ["notification_id"]),
         [
             {
                 "notification_id": notification_id,
