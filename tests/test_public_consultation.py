@@ -19,7 +19,8 @@ from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
 
 
-def draft_docx() -> bytes:
+def draft_docx(*, revised: bool = False) -> bytes:
+    """The draft; ``revised``: version 2, with Điều 3 changed, Điều 2 gone and Điều 4 added."""
     document = Document()
     document.add_paragraph("ỦY BAN NHÂN DÂN TỈNH")
     document.add_paragraph("QUYẾT ĐỊNH Ban hành Quy định quản lý vật liệu xây dựng")
@@ -27,15 +28,21 @@ def draft_docx() -> bytes:
     document.add_paragraph("QUY ĐỊNH CHUNG")
     document.add_paragraph("Điều 1. Phạm vi điều chỉnh")
     document.add_paragraph("Quy định này quy định việc quản lý vật liệu xây dựng.")
-    document.add_paragraph("Điều 2. Đối tượng áp dụng")
-    document.add_paragraph("1. Cơ quan nhà nước.")
-    document.add_paragraph("2. Tổ chức, cá nhân:")
-    document.add_paragraph("a) Doanh nghiệp sản xuất;")
-    document.add_paragraph("b) Hộ kinh doanh.")
+    if not revised:
+        document.add_paragraph("Điều 2. Đối tượng áp dụng")
+        document.add_paragraph("1. Cơ quan nhà nước.")
+        document.add_paragraph("2. Tổ chức, cá nhân:")
+        document.add_paragraph("a) Doanh nghiệp sản xuất;")
+        document.add_paragraph("b) Hộ kinh doanh.")
     document.add_paragraph("Chương II")
     document.add_paragraph("Mục 1. Khai thác")
     document.add_paragraph("Điều 3. Mỏ cát")
-    document.add_paragraph("1. Việc khai thác cát phải có giấy phép.")
+    if revised:
+        document.add_paragraph("1. Việc khai thác cát phải có giấy phép còn hiệu lực.")
+        document.add_paragraph("Điều 4. Hiệu lực thi hành")
+        document.add_paragraph("Quy định này có hiệu lực từ ngày ký.")
+    else:
+        document.add_paragraph("1. Việc khai thác cát phải có giấy phép.")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -132,6 +139,17 @@ def test_public_comment_moderation_ledger_and_synthesis(
     shown = public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Điều 3 chưa rõ" in shown
     assert "<script>alert(1)" not in shown
+    # A new version of the draft is uploaded: the comment on the posted version stays in the
+    # ledger, shown as made on that version and carried over until it is answered.
+    made_on = re.search(r'data-version="(\d+)"', queue.split("data-entry=")[1]).group(1)
+    assert "data-carried" not in queue
+    with lifecycle.db.write() as session:
+        dossier.add_version(
+            session, consulting.id, "du_thao", "du_thao_v2.docx", draft_docx(revised=True), "cv.sxd"
+        )
+    ledger_page = drafter.get(f"/drafts/{consulting.id}/consultation").get_data(as_text=True)
+    row = ledger_page.split(f'data-entry="public:{comment_id}"')[1].split("</tr>")[0]
+    assert f'data-version="{made_on}"' in row and "data-carried" in row
     # The synthesis: one ledger of the public's comments and the agencies' replies.
     # (The published comment above is one entry; spam would not be.)
     # The agencies reply, the posting period ends: the window closes with the BPMN step.

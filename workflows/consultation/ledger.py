@@ -1,12 +1,14 @@
 """One ledger of every opinion on a draft version, and the drafter's answer to each entry.
 
-Entries: the public's comments on the posted version (all but those hidden as spam; a
+Entries: the public's comments on every posted version (all but those hidden as spam; a
 pending one still needs moderating before the synthesis can answer it) and each consulted
 agency's reply with whether it agrees (what their ``Task_cns_reply`` step submitted, read
-from :meth:`engine.Engine.submissions`). The synthesis step (``Task_cns_synthesis``) cannot
-complete while an entry is unanswered (:func:`synthesis_check`, a completion check), and the
-counts its gateway compares are written from the ledger into the step's data by the same
-check, so nobody types them.
+from :meth:`engine.Engine.submissions`). Each entry carries the draft version it was made on:
+uploading a new version keeps the earlier entries in the ledger (their answers too), shown as
+made on that version and, while unanswered, *carried over* to the new one.
+The synthesis step (``Task_cns_synthesis``) cannot complete while an entry is unanswered
+(:func:`synthesis_check`, a completion check), and the counts its gateway compares are
+written from the ledger into the step's data by the same check, so nobody types them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from engine.context import CompletionRequest
 from engine.models import Base
 from workflows.consultation import synthesis_table
 from workflows.consultation.comments import PublicComment
-from workflows.consultation.text import latest_draft_version
+from workflows.consultation.text import draft_versions
 from workflows.directory import Organisation
 from workflows.drafts import Draft
 
@@ -58,15 +60,39 @@ class Entry:
     agrees: bool | None
     pending: bool
     answer: LedgerAnswer | None
+    #: The number of the draft version the opinion was made on (None: no draft posted yet).
+    version: int | None = None
+    #: The number of the draft's latest version when the ledger was read.
+    current_version: int | None = None
+
+    @property
+    def carried_over(self) -> bool:
+        """Made on an earlier version than the current one (and kept in the ledger)."""
+        return (
+            self.version is not None
+            and self.current_version is not None
+            and self.version < self.current_version
+        )
+
+
+def _version_at(uploads: list[tuple[datetime, int]], at: datetime) -> int | None:
+    """The number of the latest draft version uploaded by ``at``."""
+    found = None
+    for uploaded_at, number in uploads:
+        if uploaded_at <= at:
+            found = number
+    return found
 
 
 def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
-    version = latest_draft_version(session, draft.id)
+    """Every opinion on the draft, whatever version it was made on, with its answer."""
+    versions = draft_versions(session, draft.id)
+    number_of = {v.id: v.version for v in versions}
+    uploads = [(v.uploaded_at, v.version) for v in versions]
+    current = versions[-1].version if versions else None
     query = select(PublicComment).where(
         PublicComment.draft_id == draft.id, PublicComment.status != "spam"
     )
-    if version is not None:
-        query = query.where(PublicComment.document_version_id == version.id)
     answers = {
         a.entry_key: a
         for a in session.execute(
@@ -77,6 +103,7 @@ def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
         Entry(
             f"public:{c.id}", "public", c.name, c.organisation, c.article, c.body, None,
             c.status == "pending", answers.get(f"public:{c.id}"),
+            number_of.get(c.document_version_id) if c.document_version_id else None, current,
         )
         for c in session.execute(query.order_by(PublicComment.id)).scalars()
     ]  # fmt: skip
@@ -91,6 +118,7 @@ def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
                     key, "agency", submission.task.completed_by or "",
                     submission.task.organisation, None, str(data.get("opinion") or ""),
                     bool(data.get("agrees")), False, answers.get(key),
+                    _version_at(uploads, submission.at), current,
                 )
             )  # fmt: skip
     return result
