@@ -150,6 +150,12 @@ def test_public_comment_moderation_ledger_and_synthesis(
     ledger_page = drafter.get(f"/drafts/{consulting.id}/consultation").get_data(as_text=True)
     row = ledger_page.split(f'data-entry="public:{comment_id}"')[1].split("</tr>")[0]
     assert f'data-version="{made_on}"' in row and "data-carried" in row
+    # Article by article, side by side, the changed words marked (drafter and public pages).
+    changes = ledger_page.split('id="changes"')[1].split("</section>")[0]
+    assert re.findall(r'data-change="(\w+)"', changes) == ["removed", "changed", "added"]
+    assert "giấy <del>phép.</del>" in changes and "<ins>phép còn hiệu lực.</ins>" in changes
+    public_changes = public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
+    assert 'data-change="added"' in public_changes and "Điều 4" in public_changes
     # The synthesis: one ledger of the public's comments and the agencies' replies.
     # (The published comment above is one entry; spam would not be.)
     # The agencies reply, the posting period ends: the window closes with the BPMN step.

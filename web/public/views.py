@@ -18,7 +18,8 @@ from web.i18n import localize
 from web.public import LIMITER_KEY, bp
 from workflows import dossier, search
 from workflows.consultation import comments as public_comments
-from workflows.consultation.text import text_of_draft
+from workflows.consultation.compare import compare_versions
+from workflows.consultation.text import draft_versions, text_of_draft
 from workflows.consultation.window import Window, comment_window
 from workflows.drafts import Draft
 
@@ -93,6 +94,10 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
             latest.setdefault(v.item_code, v)
         published = public_comments.comments_of(session, draft.id, statuses=("published",))
         articles = text.articles if text is not None else []
+        # A newer version replaced the one people may have commented on: what changed since.
+        earlier = [v.version for v in draft_versions(session, draft.id)][:-1]
+        since = request.args.get("since", type=int)
+        comparison = compare_versions(session, draft.id, since if since in earlier else None)
         session.expunge_all()
     return (
         render_template(
@@ -104,6 +109,8 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
             articles=articles,
             documents=list(latest.values()),
             comments=published,
+            comparison=comparison,
+            earlier=earlier,
             token=form_token(draft.id) if window else None,
             errors=errors or [],
             values=values or {},
