@@ -180,18 +180,20 @@ def test_public_comment_moderation_ledger_and_synthesis(
     answers = f"/drafts/{draft.id}/consultation/answers"
     assert other.post(answers, data={"key": "x", "csrf_token": other_token}).status_code == 403
     keys = re.findall(r'data-entry="([^"]+)"', task_page)
-    assert len(keys) == 2  # the public's comment and STC's reply
+    # The public's comment, STC's reply and the Fatherland Front's social criticism.
+    assert sorted(k.split(":")[0] for k in keys) == ["agency", "mttq", "public"]
+    assert 'data-source="mttq"' in task_page
     public_key = next(k for k in keys if k.startswith("public:"))
     first = {"key": public_key, "answer": "accepted", "note": "x", "csrf_token": token}
     assert drafter.post(answers, data=first).status_code == 422  # say what was changed
-    for key, answer in zip(keys, ("accepted", "explained"), strict=True):
+    for key, answer in zip(keys, ("accepted", "explained", "partly_accepted"), strict=True):
         done = drafter.post(answers, data={"key": key, "answer": answer, "article": "3",
                                            "note": "Đã sửa Điều 3", "csrf_token": token})  # fmt: skip
         assert done.status_code == 302
     assert drafter.post(f"/tasks/{task.id}/complete", data=complete).status_code == 302
     data = lifecycle.engine.instance_data(draft.instance_id)
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
-        2, 1, 1,
+        3, 2, 1,
     )  # fmt: skip
     # The synthesis table went into the dossier as a DOCX: one row per entry with its answer.
     with lifecycle.db.read() as session:
@@ -199,5 +201,26 @@ def test_public_comment_moderation_ledger_and_synthesis(
             v for v in dossier.versions(session, draft.id) if v.item_code == "tong_hop_y_kien"
         )
         rows = Document(io.BytesIO(dossier.read_file(table))).tables[0].rows
-    assert table.filename.endswith(".docx") and len(rows) == 3  # the header and two entries
+    assert table.filename.endswith(".docx") and len(rows) == 4  # the header and three entries
     assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}
+    # The appraisal's findings enter the same ledger; the report on them must answer them.
+    draft = pilot.run(draft, until=at_step("_apr_intake"))
+    intake = next(
+        t
+        for t in lifecycle.engine.tasks(TaskQuery(instance_id=draft.instance_id))
+        if t.element_id == "Task_apr_intake" and t.state in ("open", "claimed")
+    )
+    intake_page = drafter.get(f"/tasks/{intake.id}").get_data(as_text=True)
+    appraisal_key = re.search(r'data-entry="(appraisal:[^"]+)"', intake_page).group(1)
+    report = {"intake_summary": "Đã tiếp thu ý kiến thẩm định", "csrf_token": token}
+    refused = drafter.post(f"/tasks/{intake.id}/complete", data=report)
+    assert refused.status_code == 422 and "findings in the ledger" in refused.get_data(as_text=True)
+    done = drafter.post(answers, data={"key": appraisal_key, "answer": "explained",
+                                       "note": "Giữ nguyên Điều 3", "csrf_token": token})  # fmt: skip
+    assert done.status_code == 302
+    with lifecycle.db.write() as session:
+        dossier.add_version(
+            session, draft.id, "bao_cao_tiep_thu_tham_dinh", "tiep_thu.docx", draft_docx(),
+            "cv.sxd",
+        )  # fmt: skip
+    assert drafter.post(f"/tasks/{intake.id}/complete", data=report).status_code == 302
