@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from docx import Document
@@ -12,7 +13,7 @@ from flask import Flask
 
 from engine import TaskQuery
 from tests.support.web import csrf_token, signed_in
-from workflows import dossier
+from workflows import dossier, registry
 from workflows.autopilot import Autopilot, at_step
 from workflows.consultation.text import UnreadableDraft, parse_docx
 from workflows.drafts import Draft
@@ -101,6 +102,21 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert listing.status_code == 200 and "Set-Cookie" not in listing.headers
     assert f"/public/drafts/{consulting.id}" in listing.get_data(as_text=True)
     assert "/public/drafts/" not in public.get("/public/drafts?q=thuế").get_data(as_text=True)
+    # Adopted regulations: a read-only list with number, dates and the signed document.
+    with lifecycle.db.write() as session:
+        regulation = registry.register(
+            session, number="07/2026/QĐ-UBND", title="Quy định về bảo vệ nguồn nước",
+            document_type="qd_ubnd_tinh", issuing_body="UBND_T", lead_agency="SXD",
+            signed_on=date(2026, 3, 2), effective_on=date(2026, 3, 15), draft_id=consulting.id,
+        )  # fmt: skip
+        dossier.add_version(session, consulting.id, "van_ban_ky", "qd.docx", draft_docx(), "cv.sxd")
+    adopted = public.get("/public/drafts?show=adopted&q=nguon NUOC&lang=en")
+    listed = adopted.get_data(as_text=True)
+    assert adopted.status_code == 200 and "Set-Cookie" not in adopted.headers
+    assert "07/2026/QĐ-UBND" in listed and "02/03/2026" in listed and "15/03/2026" in listed
+    signed = public.get(f"/public/regulations/{regulation.id}/document")
+    assert signed.status_code == 200 and signed.data.startswith(b"PK")
+    assert "07/2026" not in public.get("/public/drafts?show=adopted&q=thuế").get_data(as_text=True)
     page = public.get(f"/public/drafts/{consulting.id}?lang=en")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Set-Cookie" not in page.headers
