@@ -216,9 +216,14 @@ def test_public_comment_moderation_ledger_and_synthesis(
         table = next(
             v for v in dossier.versions(session, draft.id) if v.item_code == "tong_hop_y_kien"
         )
-        rows = Document(io.BytesIO(dossier.read_file(table))).tables[0].rows
+        exported = Document(io.BytesIO(dossier.read_file(table)))
+    # The administrative format: issuing body and national motto above the title.
+    heading = exported.tables[0].rows[0].cells
+    assert "SỞ XÂY DỰNG" in heading[0].text.upper() and "Độc lập - Tự do" in heading[1].text
+    rows = exported.tables[1].rows
     assert table.filename.endswith(".docx") and len(rows) == 4  # the header and three entries
     assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}
+    assert "<script>alert(1)</script>" in "".join(r.cells[3].text for r in rows)  # plain text
     # The appraisal's findings enter the same ledger; the report on them must answer them.
     draft = pilot.run(draft, until=at_step("_apr_intake"))
     intake = next(

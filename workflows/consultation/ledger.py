@@ -244,10 +244,16 @@ def ledger_check(engine: Engine, draft_of: Any) -> Any:
         # the gateway compares come from the ledger, never from the form.
         cast(dict[str, Any], request.data).update(counts(items))
         # The synthesis table goes into the dossier (before the dossier check looks for it).
-        lead = request.session.get(Organisation, draft.lead_agency)
-        name = lead.name_vi if lead is not None else draft.lead_agency
+        codes = {draft.lead_agency, *(e.organisation for e in items if e.source != "public")}
+        names = {
+            o.code: o.name_vi
+            for o in request.session.execute(
+                select(Organisation).where(Organisation.code.in_([c for c in codes if c]))
+            ).scalars()
+        }
         synthesis_table.attach(
-            request.session, draft, items, name, request.actor.id, task_id=request.task.id
-        )
+            request.session, draft, items, names.get(draft.lead_agency, draft.lead_agency),
+            request.actor.id, task_id=request.task.id, organisation_names=names,
+        )  # fmt: skip
 
     return check
