@@ -133,7 +133,13 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert public.post(url, data={**form, "token": "forged"}).status_code == 400
     sent = public.post(url, data={**form, "body": "<script>alert(1)</script> Điều 3 chưa rõ"})
     assert sent.status_code == 200 and "Set-Cookie" not in sent.headers
-    assert public.post(url, data=form).status_code == 429  # the fourth within the minute
+    limited = public.post(url, data=form)  # the fourth within the minute
+    assert limited.status_code == 429 and "Set-Cookie" not in limited.headers
+    assert 'data-status="429"' in limited.get_data(as_text=True)  # the public layout
+    for missing in ("/public/drafts/999999", "/public/nothing"):
+        gone = public.get(missing)
+        assert gone.status_code == 404 and "Set-Cookie" not in gone.headers
+        assert 'data-status="404"' in gone.get_data(as_text=True)
     # Pending until moderated: not on the public page yet.
     assert "alert(1)" not in public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
     drafter = signed_in(app, "cv.sxd")
