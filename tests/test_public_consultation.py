@@ -12,7 +12,9 @@ from docx import Document
 from flask import Flask
 
 from engine import TaskQuery
+from tests.support.openapi import ApiClient, OpenApiDocument
 from tests.support.web import csrf_token, signed_in
+from web.api.spec import DOCUMENT
 from workflows import dossier, registry
 from workflows.autopilot import Autopilot, at_step
 from workflows.consultation.text import UnreadableDraft, parse_docx
@@ -102,6 +104,10 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert listing.status_code == 200 and "Set-Cookie" not in listing.headers
     assert f"/public/drafts/{consulting.id}" in listing.get_data(as_text=True)
     assert "/public/drafts/" not in public.get("/public/drafts?q=thuế").get_data(as_text=True)
+    # The same list as JSON, for anyone (every exchange checked against the OpenAPI document).
+    api = ApiClient(app.test_client(), lifecycle, OpenApiDocument(DOCUMENT))
+    listed = api.anonymous().get("/public/drafts?q=vat lieu").get_json()["items"]
+    assert [(d["id"], d["open"]) for d in listed] == [(consulting.id, True)]
     # Adopted regulations: a read-only list with number, dates and the signed document.
     with lifecycle.db.write() as session:
         regulation = registry.register(
@@ -217,6 +223,11 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
         3, 2, 1,
     )  # fmt: skip
+    # The ledger through the API, for whoever may see the draft.
+    mttq = api.as_user("cv.stc").get(f"/drafts/{draft.id}/ledger?source=mttq").get_json()
+    assert [e["key"] for e in mttq["entries"]] == [k for k in keys if k.startswith("mttq:")]
+    assert mttq["entries"][0]["answer"]["note"] == "Đã sửa Điều 3"
+    assert mttq["counts"]["comments_received"] == 3
     # The synthesis table went into the dossier as a DOCX: one row per entry with its answer.
     with lifecycle.db.read() as session:
         table = next(

@@ -16,11 +16,11 @@ from engine import InvalidData, audit
 from web.extensions import csrf, lifecycle
 from web.i18n import localize
 from web.public import LIMITER_KEY, bp
-from workflows import dossier, registry, search
+from workflows import dossier, registry
 from workflows.consultation import comments as public_comments
 from workflows.consultation.compare import compare_versions
 from workflows.consultation.text import draft_versions, text_of_draft
-from workflows.consultation.window import Window, comment_window
+from workflows.consultation.window import Window, comment_window, drafts_in_consultation
 from workflows.drafts import Draft
 
 #: Dossier items the public may download (the draft, its submission, the impact report).
@@ -106,18 +106,10 @@ def index() -> Any:
     query = (request.args.get("q") or "").strip()[:200]
     if request.args.get("show") == "adopted":
         return _adopted(query)
-    with lifecycle().db.read() as session:
-        rows = session.execute(
-            select(Draft)
-            .where(Draft.stage == "consultation", Draft.status == "active")
-            .order_by(Draft.id.desc())
-            .limit(200)
-        ).scalars()
-        found = []
-        for draft in rows:
-            if not search.matches(query, draft.title, draft.code, draft.summary):
-                continue
-            found.append((draft, _window(session, draft)))
+    life = lifecycle()
+    with life.db.read() as session:
+        found = drafts_in_consultation(session, life.engine, life.calendar(), query)
+        session.expunge_all()
     return render_template("public/index.html", show="open", drafts=found, q=query)
 
 
