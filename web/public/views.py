@@ -19,7 +19,7 @@ from web.public import LIMITER_KEY, bp
 from workflows import dossier, registry
 from workflows.consultation import comments as public_comments
 from workflows.consultation.compare import compare_versions
-from workflows.consultation.text import draft_versions, text_of_draft
+from workflows.consultation.text import draft_versions, read_version, text_of_draft
 from workflows.consultation.window import Window, comment_window, drafts_in_consultation
 from workflows.drafts import Draft
 
@@ -125,10 +125,16 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
             latest.setdefault(v.item_code, v)
         published = public_comments.comments_of(session, draft.id, statuses=("published",))
         articles = text.articles if text is not None else []
-        # A newer version replaced the one people may have commented on: what changed since.
-        earlier = [v.version for v in draft_versions(session, draft.id)][:-1]
+        # A newer version replaced one people may have read: what changed since (only
+        # between versions with a text by article; a PDF cannot be compared).
+        earlier = [
+            v.version
+            for v in draft_versions(session, draft.id)[:-1]
+            if text is not None and text.articles_json and read_version(session, v).articles_json
+        ]
         since = request.args.get("since", type=int)
-        comparison = compare_versions(session, draft.id, since if since in earlier else None)
+        since = since if since in earlier else (earlier[-1] if earlier else None)
+        comparison = compare_versions(session, draft.id, since) if since else None
         session.expunge_all()
     return (
         render_template(
