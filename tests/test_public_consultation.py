@@ -5,40 +5,22 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 from docx import Document
 from flask import Flask
 
 from engine import TaskQuery
+from tests.support.consultation import draft_docx, post_for_comment
+from tests.support.openapi import ApiClient, OpenApiDocument
 from tests.support.web import csrf_token, signed_in
-from workflows import dossier
+from web.api.spec import DOCUMENT
+from workflows import dossier, registry
 from workflows.autopilot import Autopilot, at_step
 from workflows.consultation.text import UnreadableDraft, parse_docx
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
-
-
-def draft_docx() -> bytes:
-    document = Document()
-    document.add_paragraph("ỦY BAN NHÂN DÂN TỈNH")
-    document.add_paragraph("QUYẾT ĐỊNH Ban hành Quy định quản lý vật liệu xây dựng")
-    document.add_paragraph("Chương I")
-    document.add_paragraph("QUY ĐỊNH CHUNG")
-    document.add_paragraph("Điều 1. Phạm vi điều chỉnh")
-    document.add_paragraph("Quy định này quy định việc quản lý vật liệu xây dựng.")
-    document.add_paragraph("Điều 2. Đối tượng áp dụng")
-    document.add_paragraph("1. Cơ quan nhà nước.")
-    document.add_paragraph("2. Tổ chức, cá nhân:")
-    document.add_paragraph("a) Doanh nghiệp sản xuất;")
-    document.add_paragraph("b) Hộ kinh doanh.")
-    document.add_paragraph("Chương II")
-    document.add_paragraph("Mục 1. Khai thác")
-    document.add_paragraph("Điều 3. Mỏ cát")
-    document.add_paragraph("1. Việc khai thác cát phải có giấy phép.")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def test_a_docx_draft_is_read_by_chapter_article_clause_and_point() -> None:
@@ -62,20 +44,7 @@ def test_a_docx_draft_is_read_by_chapter_article_clause_and_point() -> None:
 
 @pytest.fixture
 def consulting(lifecycle: Lifecycle) -> Draft:
-    """A province draft of SXD (STC consulted) posted for comment with a DOCX draft text."""
-    lifecycle.deploy_models("owner")
-    with lifecycle.db.write() as session:
-        draft = lifecycle.start_draft(
-            session, lifecycle.engine.actor("cv.sxd"),
-            title="Quy định quản lý vật liệu xây dựng", document_type="qd_ubnd_tinh",
-            lead_agency="SXD", consulted_agencies=("STC",),
-        )  # fmt: skip
-        session.flush()
-    pilot = Autopilot(lifecycle)
-    draft = pilot.run(draft, until=at_step("_cns_post"))
-    with lifecycle.db.write() as session:
-        dossier.add_version(session, draft.id, "du_thao", "du_thao.docx", draft_docx(), "cv.sxd")
-    return pilot.run(draft, until=at_step("_cns_reply"))
+    return post_for_comment(lifecycle)
 
 
 def _form(page: str) -> dict[str, str]:
@@ -94,6 +63,25 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert listing.status_code == 200 and "Set-Cookie" not in listing.headers
     assert f"/public/drafts/{consulting.id}" in listing.get_data(as_text=True)
     assert "/public/drafts/" not in public.get("/public/drafts?q=thuế").get_data(as_text=True)
+    # The same list as JSON, for anyone (every exchange checked against the OpenAPI document).
+    api = ApiClient(app.test_client(), lifecycle, OpenApiDocument(DOCUMENT))
+    listed = api.anonymous().get("/public/drafts?q=vat lieu").get_json()["items"]
+    assert [(d["id"], d["open"]) for d in listed] == [(consulting.id, True)]
+    # Adopted regulations: a read-only list with number, dates and the signed document.
+    with lifecycle.db.write() as session:
+        regulation = registry.register(
+            session, number="07/2026/QĐ-UBND", title="Quy định về bảo vệ nguồn nước",
+            document_type="qd_ubnd_tinh", issuing_body="UBND_T", lead_agency="SXD",
+            signed_on=date(2026, 3, 2), effective_on=date(2026, 3, 15), draft_id=consulting.id,
+        )  # fmt: skip
+        dossier.add_version(session, consulting.id, "van_ban_ky", "qd.docx", draft_docx(), "cv.sxd")
+    adopted = public.get("/public/drafts?show=adopted&q=nguon NUOC&lang=en")
+    listed = adopted.get_data(as_text=True)
+    assert adopted.status_code == 200 and "Set-Cookie" not in adopted.headers
+    assert "07/2026/QĐ-UBND" in listed and "02/03/2026" in listed and "15/03/2026" in listed
+    signed = public.get(f"/public/regulations/{regulation.id}/document")
+    assert signed.status_code == 200 and signed.data.startswith(b"PK")
+    assert "07/2026" not in public.get("/public/drafts?show=adopted&q=thuế").get_data(as_text=True)
     page = public.get(f"/public/drafts/{consulting.id}?lang=en")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Set-Cookie" not in page.headers
@@ -110,7 +98,13 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert public.post(url, data={**form, "token": "forged"}).status_code == 400
     sent = public.post(url, data={**form, "body": "<script>alert(1)</script> Điều 3 chưa rõ"})
     assert sent.status_code == 200 and "Set-Cookie" not in sent.headers
-    assert public.post(url, data=form).status_code == 429  # the fourth within the minute
+    limited = public.post(url, data=form)  # the fourth within the minute
+    assert limited.status_code == 429 and "Set-Cookie" not in limited.headers
+    assert 'data-status="429"' in limited.get_data(as_text=True)  # the public layout
+    for missing in ("/public/drafts/999999", "/public/nothing"):
+        gone = public.get(missing)
+        assert gone.status_code == 404 and "Set-Cookie" not in gone.headers
+        assert 'data-status="404"' in gone.get_data(as_text=True)
     # Pending until moderated: not on the public page yet.
     assert "alert(1)" not in public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
     drafter = signed_in(app, "cv.sxd")
@@ -132,6 +126,23 @@ def test_public_comment_moderation_ledger_and_synthesis(
     shown = public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Điều 3 chưa rõ" in shown
     assert "<script>alert(1)" not in shown
+    # A new version of the draft is uploaded: the comment on the posted version stays in the
+    # ledger, shown as made on that version and carried over until it is answered.
+    made_on = re.search(r'data-version="(\d+)"', queue.split("data-entry=")[1]).group(1)
+    assert "data-carried" not in queue
+    with lifecycle.db.write() as session:
+        dossier.add_version(
+            session, consulting.id, "du_thao", "du_thao_v2.docx", draft_docx(revised=True), "cv.sxd"
+        )
+    ledger_page = drafter.get(f"/drafts/{consulting.id}/consultation").get_data(as_text=True)
+    row = ledger_page.split(f'data-entry="public:{comment_id}"')[1].split("</tr>")[0]
+    assert f'data-version="{made_on}"' in row and "data-carried" in row
+    # Article by article, side by side, the changed words marked (drafter and public pages).
+    changes = ledger_page.split('id="changes"')[1].split("</section>")[0]
+    assert re.findall(r'data-change="(\w+)"', changes) == ["removed", "changed", "added"]
+    assert "giấy <del>phép.</del>" in changes and "<ins>phép còn hiệu lực.</ins>" in changes
+    public_changes = public.get(f"/public/drafts/{consulting.id}").get_data(as_text=True)
+    assert 'data-change="added"' in public_changes and "Điều 4" in public_changes
     # The synthesis: one ledger of the public's comments and the agencies' replies.
     # (The published comment above is one entry; spam would not be.)
     # The agencies reply, the posting period ends: the window closes with the BPMN step.
@@ -156,24 +167,57 @@ def test_public_comment_moderation_ledger_and_synthesis(
     answers = f"/drafts/{draft.id}/consultation/answers"
     assert other.post(answers, data={"key": "x", "csrf_token": other_token}).status_code == 403
     keys = re.findall(r'data-entry="([^"]+)"', task_page)
-    assert len(keys) == 2  # the public's comment and STC's reply
+    # The public's comment, STC's reply and the Fatherland Front's social criticism.
+    assert sorted(k.split(":")[0] for k in keys) == ["agency", "mttq", "public"]
+    assert 'data-source="mttq"' in task_page
     public_key = next(k for k in keys if k.startswith("public:"))
     first = {"key": public_key, "answer": "accepted", "note": "x", "csrf_token": token}
     assert drafter.post(answers, data=first).status_code == 422  # say what was changed
-    for key, answer in zip(keys, ("accepted", "explained"), strict=True):
+    for key, answer in zip(keys, ("accepted", "explained", "partly_accepted"), strict=True):
         done = drafter.post(answers, data={"key": key, "answer": answer, "article": "3",
                                            "note": "Đã sửa Điều 3", "csrf_token": token})  # fmt: skip
         assert done.status_code == 302
     assert drafter.post(f"/tasks/{task.id}/complete", data=complete).status_code == 302
     data = lifecycle.engine.instance_data(draft.instance_id)
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
-        2, 1, 1,
+        3, 2, 1,
     )  # fmt: skip
+    # The ledger through the API, for whoever may see the draft.
+    mttq = api.as_user("cv.stc").get(f"/drafts/{draft.id}/ledger?source=mttq").get_json()
+    assert [e["key"] for e in mttq["entries"]] == [k for k in keys if k.startswith("mttq:")]
+    assert mttq["entries"][0]["answer"]["note"] == "Đã sửa Điều 3"
+    assert mttq["counts"]["comments_received"] == 3
     # The synthesis table went into the dossier as a DOCX: one row per entry with its answer.
     with lifecycle.db.read() as session:
         table = next(
             v for v in dossier.versions(session, draft.id) if v.item_code == "tong_hop_y_kien"
         )
-        rows = Document(io.BytesIO(dossier.read_file(table))).tables[0].rows
-    assert table.filename.endswith(".docx") and len(rows) == 3  # the header and two entries
+        exported = Document(io.BytesIO(dossier.read_file(table)))
+    # The administrative format: issuing body and national motto above the title.
+    heading = exported.tables[0].rows[0].cells
+    assert "SỞ XÂY DỰNG" in heading[0].text.upper() and "Độc lập - Tự do" in heading[1].text
+    rows = exported.tables[1].rows
+    assert table.filename.endswith(".docx") and len(rows) == 4  # the header and three entries
     assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}
+    assert "<script>alert(1)</script>" in "".join(r.cells[3].text for r in rows)  # plain text
+    # The appraisal's findings enter the same ledger; the report on them must answer them.
+    draft = pilot.run(draft, until=at_step("_apr_intake"))
+    intake = next(
+        t
+        for t in lifecycle.engine.tasks(TaskQuery(instance_id=draft.instance_id))
+        if t.element_id == "Task_apr_intake" and t.state in ("open", "claimed")
+    )
+    intake_page = drafter.get(f"/tasks/{intake.id}").get_data(as_text=True)
+    appraisal_key = re.search(r'data-entry="(appraisal:[^"]+)"', intake_page).group(1)
+    report = {"intake_summary": "Đã tiếp thu ý kiến thẩm định", "csrf_token": token}
+    refused = drafter.post(f"/tasks/{intake.id}/complete", data=report)
+    assert refused.status_code == 422 and "findings in the ledger" in refused.get_data(as_text=True)
+    done = drafter.post(answers, data={"key": appraisal_key, "answer": "explained",
+                                       "note": "Giữ nguyên Điều 3", "csrf_token": token})  # fmt: skip
+    assert done.status_code == 302
+    with lifecycle.db.write() as session:
+        dossier.add_version(
+            session, draft.id, "bao_cao_tiep_thu_tham_dinh", "tiep_thu.docx", draft_docx(),
+            "cv.sxd",
+        )  # fmt: skip
+    assert drafter.post(f"/tasks/{intake.id}/complete", data=report).status_code == 302

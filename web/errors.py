@@ -93,7 +93,14 @@ def respond(status: int, message: str, code: str | None = None, **extra: Any) ->
             response.headers["WWW-Authenticate"] = 'Bearer realm="lexflow"'
         return response
     title = _titles().get(status, _("Error"))
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    # Citizens' pages keep their light layout and open no session, even on an error.
+    template = "public/error.html" if is_public_path() else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def is_public_path() -> bool:
+    """A request for the public consultation pages (matched or not)."""
+    return request.path == "/public" or request.path.startswith("/public/")
 
 
 def init_app(app: Flask) -> None:

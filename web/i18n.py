@@ -51,7 +51,7 @@ def select_locale() -> str:
         asked = request.accept_languages.best_match(["vi", "en"])
         if asked:
             return str(asked)
-    if request.blueprint == "public":
+    if request.blueprint == "public" or request.path.startswith("/public/"):
         # The public pages open no session: the language comes from the link, else the browser.
         asked = request.args.get("lang")
         if asked in ("vi", "en"):

@@ -22,7 +22,7 @@ from engine.specs import UserTaskInfo
 from engine.task_queries import TaskInfo
 from workflows.calendar import vietnam_date
 from workflows.consultation.comments import comments_of, moderate
-from workflows.consultation.ledger import SYNTHESIS_STEP, answer_entry, entries
+from workflows.consultation.ledger import ANSWERED_AT, answer_entry, entries
 from workflows.directory import RoleAssignment, User, actor_of
 from workflows.dossier import add_version, item_name, present_items
 from workflows.drafts import Draft
@@ -206,7 +206,8 @@ class Autopilot:
 
     def answer_ledger(self, draft: Draft, actor: Actor) -> None:
         """Publish pending public comments and explain every unanswered ledger entry, as a
-        drafter would before completing the synthesis (which refuses unanswered entries)."""
+        drafter would before completing the synthesis or the report on the appraisal or
+        examination findings (which refuse unanswered entries)."""
         engine = self.lifecycle.engine
         with self.lifecycle.db.write() as session:
             fresh = session.get(Draft, draft.id)
@@ -226,7 +227,7 @@ class Autopilot:
             info = engine.user_task_info(task.id)
             data = engine.task_data(task.id)
             self.upload_required(draft, info, actor, task.id)
-            if task.element_id == SYNTHESIS_STEP:
+            if task.element_id in ANSWERED_AT:
                 self.answer_ledger(draft, actor)
             if task.state == "open":
                 engine.claim(task.id, actor)

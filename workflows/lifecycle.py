@@ -37,7 +37,7 @@ from workflows import (
 )
 from workflows.calendar import vietnam_date
 from workflows.calendar_store import CalendarProvider
-from workflows.consultation.ledger import synthesis_check
+from workflows.consultation.ledger import ledger_check
 from workflows.deadlines import deadline_functions, rules_snapshot
 from workflows.directory import DomainDirectory, Organisation
 from workflows.dossier import item_name, missing_items
@@ -132,7 +132,7 @@ class Lifecycle:
         self.engine.add_step_listener(track_stage)
         self.engine.add_step_listener(notifications.on_step)
         self.engine.add_task_listener(notifications.on_task_change)
-        self.engine.add_completion_check(synthesis_check(self.engine, self.dossier_draft))
+        self.engine.add_completion_check(ledger_check(self.engine, self.dossier_draft))
         self.engine.add_completion_check(self.check_dossier)
         self.engine.add_completion_check(self.check_effective_date)
         self.engine.add_lint_rule(DEADLINE_RULE)

@@ -16,11 +16,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from web.api.consultation_doc import CONSULTATION_PATHS, CONSULTATION_SCHEMAS
 from web.api.owner_doc import OWNER_PATHS, OWNER_SCHEMAS
 from web.api.paths import PATHS, returns
 from web.api.schemas import SCHEMAS, Schema, ref
 
-ALL_SCHEMAS: dict[str, Schema] = {**SCHEMAS, **OWNER_SCHEMAS}
+ALL_SCHEMAS: dict[str, Schema] = {**SCHEMAS, **OWNER_SCHEMAS, **CONSULTATION_SCHEMAS}
 
 DOCUMENT_URI = "urn:lexflow:api:v1:openapi"
 SECURED = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -51,10 +52,11 @@ DOCUMENT: dict[str, Any] = {
         {"name": "instances", "description": "Running and finished processes."},
         {"name": "tasks", "description": "Human tasks: the inbox and its actions."},
         {"name": "drafts", "description": "Drafts and their dossiers."},
+        {"name": "consultation", "description": "Public consultation and the comment ledger."},
         {"name": "tokens", "description": "The caller's own API tokens."},
         {"name": "meta", "description": "About the API."},
     ],
-    "paths": {**PATHS, **OWNER_PATHS},
+    "paths": {**PATHS, **OWNER_PATHS, **CONSULTATION_PATHS},
     "components": {
         "schemas": ALL_SCHEMAS,
         "securitySchemes": {

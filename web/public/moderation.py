@@ -19,7 +19,8 @@ from web.i18n import localize
 from web.public import staff_bp
 from workflows.consultation import comments as public_comments
 from workflows.consultation import ledger
-from workflows.consultation.text import text_of_draft
+from workflows.consultation.compare import compare_versions
+from workflows.consultation.text import draft_versions, text_of_draft
 from workflows.drafts import Draft
 
 MODERATOR_ROLES = ("drafter", "agency_head")
@@ -94,10 +95,14 @@ def page(draft_id: int) -> Any:
             session, draft, current_actor(),
             request.args.get("article", "")[:20], request.args.get("source", "")[:10],
         )  # fmt: skip
+        numbers = [v.version for v in draft_versions(session, draft.id)]
+        comparison = compare_versions(
+            session, draft.id, request.args.get("from", type=int), request.args.get("to", type=int)
+        )
         session.expunge_all()
     return render_template(
         "public/consultation.html", panel=shown, draft=draft, version=version,
-        problem=problem, article_count=articles,
+        problem=problem, article_count=articles, numbers=numbers, comparison=comparison,
     )  # fmt: skip
 
 

@@ -16,10 +16,11 @@ from engine import InvalidData, audit
 from web.extensions import csrf, lifecycle
 from web.i18n import localize
 from web.public import LIMITER_KEY, bp
-from workflows import dossier, search
+from workflows import dossier, registry
 from workflows.consultation import comments as public_comments
-from workflows.consultation.text import text_of_draft
-from workflows.consultation.window import Window, comment_window
+from workflows.consultation.compare import compare_versions
+from workflows.consultation.text import draft_versions, read_version, text_of_draft
+from workflows.consultation.window import Window, comment_window, drafts_in_consultation
 from workflows.drafts import Draft
 
 #: Dossier items the public may download (the draft, its submission, the impact report).
@@ -63,22 +64,53 @@ def public_url(draft_id: int) -> str:
     return url_for("public.draft_page", draft_id=draft_id, _external=True)
 
 
+#: The dossier item that holds an adopted regulation's signed text.
+SIGNED_ITEM = "van_ban_ky"
+MAX_ADOPTED = 100
+
+
+def _signed_documents(session: Session, rows: list[registry.Regulation]) -> dict[int, int]:
+    """Regulation id -> the id of the latest signed text in its draft's dossier."""
+    drafts = {r.draft_id: r.id for r in rows if r.draft_id is not None}
+    if not drafts:
+        return {}
+    found: dict[int, int] = {}
+    for version in session.execute(
+        select(dossier.DocumentVersion)
+        .where(
+            dossier.DocumentVersion.draft_id.in_(drafts),
+            dossier.DocumentVersion.item_code == SIGNED_ITEM,
+        )
+        .order_by(dossier.DocumentVersion.version)
+    ).scalars():
+        found[drafts[version.draft_id]] = version.id
+    return found
+
+
+def _adopted(query: str) -> Any:
+    """The adopted regulations (the registry), newest first, read-only."""
+    with lifecycle().db.read() as session:
+        rows, total = registry.list_regulations(
+            session, registry.RegulationFilter(text=query or None, limit=MAX_ADOPTED)
+        )
+        documents = _signed_documents(session, rows)
+        session.expunge_all()
+    return render_template(
+        "public/index.html", show="adopted", regulations=rows, total=total,
+        documents=documents, drafts=[], q=query,
+    )  # fmt: skip
+
+
 @bp.get("/drafts")
 def index() -> Any:
     query = (request.args.get("q") or "").strip()[:200]
-    with lifecycle().db.read() as session:
-        rows = session.execute(
-            select(Draft)
-            .where(Draft.stage == "consultation", Draft.status == "active")
-            .order_by(Draft.id.desc())
-            .limit(200)
-        ).scalars()
-        found = []
-        for draft in rows:
-            if not search.matches(query, draft.title, draft.code, draft.summary):
-                continue
-            found.append((draft, _window(session, draft)))
-    return render_template("public/index.html", drafts=found, q=query)
+    if request.args.get("show") == "adopted":
+        return _adopted(query)
+    life = lifecycle()
+    with life.db.read() as session:
+        found = drafts_in_consultation(session, life.engine, life.calendar(), query)
+        session.expunge_all()
+    return render_template("public/index.html", show="open", drafts=found, q=query)
 
 
 def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
@@ -93,6 +125,16 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
             latest.setdefault(v.item_code, v)
         published = public_comments.comments_of(session, draft.id, statuses=("published",))
         articles = text.articles if text is not None else []
+        # A newer version replaced one people may have read: what changed since (only
+        # between versions with a text by article; a PDF cannot be compared).
+        earlier = [
+            v.version
+            for v in draft_versions(session, draft.id)[:-1]
+            if text is not None and text.articles_json and read_version(session, v).articles_json
+        ]
+        since = request.args.get("since", type=int)
+        since = since if since in earlier else (earlier[-1] if earlier else None)
+        comparison = compare_versions(session, draft.id, since) if since else None
         session.expunge_all()
     return (
         render_template(
@@ -104,6 +146,8 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
             articles=articles,
             documents=list(latest.values()),
             comments=published,
+            comparison=comparison,
+            earlier=earlier,
             token=form_token(draft.id) if window else None,
             errors=errors or [],
             values=values or {},
@@ -201,3 +245,23 @@ def qr(draft_id: int, kind: str) -> Response:
         return Response(buffer.getvalue(), mimetype="image/png")
     code.save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.get("/regulations/<int:regulation_id>/document")
+def regulation_document(regulation_id: int) -> Response:
+    """The signed text of an adopted regulation, as kept in its draft's dossier."""
+    with lifecycle().db.read() as session:
+        regulation = session.get(registry.Regulation, regulation_id)
+        if regulation is None:
+            abort(404)
+        version_id = _signed_documents(session, [regulation]).get(regulation.id)
+        version = session.get(dossier.DocumentVersion, version_id) if version_id else None
+        if version is None:
+            abort(404)
+        try:
+            data = dossier.read_file(version)
+        except FileNotFoundError:
+            abort(404)
+    response = Response(data, mimetype=version.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=version.filename)
+    return response

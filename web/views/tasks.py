@@ -119,7 +119,7 @@ def _page(
         returned = _sent_back(engine, row, session) if open_now else None
         earlier = step_records.records(engine.submissions(row.instance_id, session=session))
         consultation = None
-        if draft is not None and row.spec_id == ledger.SYNTHESIS_STEP:
+        if draft is not None and row.spec_id in ledger.ANSWERED_AT:
             article, source = request.args.get("article", ""), request.args.get("source", "")
             consultation = moderation.panel(session, draft, actor, article[:20], source[:10])
         picked = pickers.choices(session, state.choices if state else {}, info)

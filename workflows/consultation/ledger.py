@@ -1,12 +1,27 @@
-"""One ledger of every opinion on a draft version, and the drafter's answer to each entry.
+"""One ledger of every opinion on a draft, and the drafter's answer to each entry.
 
-Entries: the public's comments on the posted version (all but those hidden as spam; a
-pending one still needs moderating before the synthesis can answer it) and each consulted
-agency's reply with whether it agrees (what their ``Task_cns_reply`` step submitted, read
-from :meth:`engine.Engine.submissions`). The synthesis step (``Task_cns_synthesis``) cannot
-complete while an entry is unanswered (:func:`synthesis_check`, a completion check), and the
-counts its gateway compares are written from the ledger into the step's data by the same
-check, so nobody types them.
+Entries, each with its source, author, organisation, article and text:
+
+- the public's comments (all but those hidden as spam; a pending one still needs moderating
+  before it can be answered);
+- what the steps that give an opinion submitted (read from :meth:`engine.Engine.submissions`,
+  the record the engine keeps of every completed step, so nothing is copied): each consulted
+  agency's reply and whether it agrees (``Task_cns_reply``), the Fatherland Front's social
+  criticism (``Task_cns_mttq``), and in the later stages the Department of Justice's
+  appraisal (``Task_apr_appraise``) and the People's Council committee's examination
+  (``Task_exm_examine``) with their conclusion.
+
+Each entry carries the draft version it was made on: uploading a new version keeps the
+earlier entries in the ledger (their answers too), shown as made on that version and, while
+unanswered, *carried over* to the new one.
+
+Each source is answered at the step the law gives it (:data:`ANSWERED_AT`): the synthesis
+(``Task_cns_synthesis``) answers the public, the agencies and the Front; the report on the
+appraisal opinions (``Task_apr_intake``) answers the appraisal; the answer to the examination
+(``Task_exm_answer``) the examination. :func:`ledger_check`, a completion check, refuses
+such a step while one of its entries is unanswered; for the synthesis it also writes the
+counts its gateway compares into the step's data (nobody types them) and attaches the
+synthesis table to the dossier.
 """
 
 from __future__ import annotations
@@ -23,14 +38,42 @@ from engine.context import CompletionRequest
 from engine.models import Base
 from workflows.consultation import synthesis_table
 from workflows.consultation.comments import PublicComment
-from workflows.consultation.text import latest_draft_version
+from workflows.consultation.text import draft_versions
 from workflows.directory import Organisation
 from workflows.drafts import Draft
 
 REPLY_STEP = "Task_cns_reply"
 SYNTHESIS_STEP = "Task_cns_synthesis"
 ANSWERS = ("accepted", "partly_accepted", "explained")
-SOURCES = ("public", "agency")
+SOURCES = ("public", "agency", "mttq", "appraisal", "examination")
+
+
+@dataclass(frozen=True)
+class OpinionStep:
+    """A step whose submission is an opinion: which fields hold the text and the verdict."""
+
+    source: str
+    text_field: str
+    verdict_field: str
+    #: The verdict value that means "agrees" / "ready" (None: the field is a boolean).
+    positive: str | None = None
+
+
+#: The steps whose submissions enter the ledger (element id -> how to read them).
+OPINION_STEPS = {
+    REPLY_STEP: OpinionStep("agency", "opinion", "agrees"),
+    "Task_cns_mttq": OpinionStep("mttq", "mttq_opinion", "mttq_agrees"),
+    "Task_apr_appraise": OpinionStep("appraisal", "appraisal_summary", "appraisal_result", "ready"),
+    "Task_exm_examine": OpinionStep(
+        "examination", "examination_summary", "examination_result", "ready"
+    ),
+}
+#: The step that must answer each source's entries before it completes.
+ANSWERED_AT = {
+    SYNTHESIS_STEP: ("public", "agency", "mttq"),
+    "Task_apr_intake": ("appraisal",),
+    "Task_exm_answer": ("examination",),
+}
 
 
 class LedgerAnswer(Base):
@@ -39,7 +82,7 @@ class LedgerAnswer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
-    entry_key: Mapped[str] = mapped_column(String(60))  # public:<id> | agency:<task id>
+    entry_key: Mapped[str] = mapped_column(String(60))  # public:<id> | <source>:<task id>
     answer: Mapped[str] = mapped_column(String(20))
     article: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text)
@@ -50,23 +93,48 @@ class LedgerAnswer(Base):
 @dataclass(frozen=True)
 class Entry:
     key: str
-    source: str  # public | agency
+    source: str  # one of SOURCES
     author: str
     organisation: str | None
     article: str | None
     text: str
+    #: Agrees with the draft (agency, Front) or finds it ready (appraisal, examination).
     agrees: bool | None
     pending: bool
     answer: LedgerAnswer | None
+    #: The number of the draft version the opinion was made on (None: no draft posted yet).
+    version: int | None = None
+    #: The number of the draft's latest version when the ledger was read.
+    current_version: int | None = None
+
+    @property
+    def carried_over(self) -> bool:
+        """Made on an earlier version than the current one (and kept in the ledger)."""
+        return (
+            self.version is not None
+            and self.current_version is not None
+            and self.version < self.current_version
+        )
+
+
+def _version_at(uploads: list[tuple[datetime, int]], at: datetime) -> int | None:
+    """The number of the latest draft version uploaded by ``at``."""
+    found = None
+    for uploaded_at, number in uploads:
+        if uploaded_at <= at:
+            found = number
+    return found
 
 
 def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
-    version = latest_draft_version(session, draft.id)
+    """Every opinion on the draft, whatever version it was made on, with its answer."""
+    versions = draft_versions(session, draft.id)
+    number_of = {v.id: v.version for v in versions}
+    uploads = [(v.uploaded_at, v.version) for v in versions]
+    current = versions[-1].version if versions else None
     query = select(PublicComment).where(
         PublicComment.draft_id == draft.id, PublicComment.status != "spam"
     )
-    if version is not None:
-        query = query.where(PublicComment.document_version_id == version.id)
     answers = {
         a.entry_key: a
         for a in session.execute(
@@ -77,20 +145,24 @@ def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
         Entry(
             f"public:{c.id}", "public", c.name, c.organisation, c.article, c.body, None,
             c.status == "pending", answers.get(f"public:{c.id}"),
+            number_of.get(c.document_version_id) if c.document_version_id else None, current,
         )
         for c in session.execute(query.order_by(PublicComment.id)).scalars()
     ]  # fmt: skip
     if draft.instance_id is not None:
         for submission in engine.submissions(draft.instance_id, session=session):
-            if submission.task.element_id != REPLY_STEP:
+            step = OPINION_STEPS.get(submission.task.element_id)
+            if step is None:
                 continue
             data: dict[str, Any] = submission.data
-            key = f"agency:{submission.task.id}"
+            verdict = data.get(step.verdict_field)
+            agrees = bool(verdict) if step.positive is None else verdict == step.positive
+            key = f"{step.source}:{submission.task.id}"
             result.append(
                 Entry(
-                    key, "agency", submission.task.completed_by or "",
-                    submission.task.organisation, None, str(data.get("opinion") or ""),
-                    bool(data.get("agrees")), False, answers.get(key),
+                    key, step.source, submission.task.completed_by or "",
+                    submission.task.organisation, None, str(data.get(step.text_field) or ""),
+                    agrees, False, answers.get(key), _version_at(uploads, submission.at), current,
                 )
             )  # fmt: skip
     return result
@@ -135,18 +207,20 @@ def counts(items: list[Entry]) -> dict[str, int]:
     }
 
 
-def synthesis_check(engine: Engine, draft_of: Any) -> Any:
-    """A completion check: refuse the synthesis while an entry is unanswered; fill counts."""
+def ledger_check(engine: Engine, draft_of: Any) -> Any:
+    """A completion check: refuse a step of :data:`ANSWERED_AT` while one of its entries is
+    unanswered; for the synthesis, fill the counts and attach the synthesis table."""
 
     def check(request: CompletionRequest) -> None:
-        if request.task.spec_id != SYNTHESIS_STEP:
+        sources = ANSWERED_AT.get(request.task.spec_id)
+        if sources is None:
             return
         draft = draft_of(request.session, request.task.instance_id)
         if draft is None:
             return
-        items = entries(request.session, engine, draft)
+        items = [e for e in entries(request.session, engine, draft) if e.source in sources]
         open_items = [e for e in items if e.answer is None]
-        if open_items:
+        if open_items and request.task.spec_id == SYNTHESIS_STEP:
             raise InvalidData(
                 Message(
                     "%(n)s comments in the ledger have no answer yet: answer each one "
@@ -155,14 +229,31 @@ def synthesis_check(engine: Engine, draft_of: Any) -> Any:
                 ),
                 task_id=request.task.id,
             )
+        if open_items:
+            raise InvalidData(
+                Message(
+                    "%(n)s findings in the ledger have no answer yet: answer each one "
+                    "(accepted, partly accepted or explained) before completing this step",
+                    n=len(open_items),
+                ),
+                task_id=request.task.id,
+            )
+        if request.task.spec_id != SYNTHESIS_STEP:
+            return
         # The submitted data is the dict the engine completes the step with: the counts
         # the gateway compares come from the ledger, never from the form.
         cast(dict[str, Any], request.data).update(counts(items))
         # The synthesis table goes into the dossier (before the dossier check looks for it).
-        lead = request.session.get(Organisation, draft.lead_agency)
-        name = lead.name_vi if lead is not None else draft.lead_agency
+        codes = {draft.lead_agency, *(e.organisation for e in items if e.source != "public")}
+        names = {
+            o.code: o.name_vi
+            for o in request.session.execute(
+                select(Organisation).where(Organisation.code.in_([c for c in codes if c]))
+            ).scalars()
+        }
         synthesis_table.attach(
-            request.session, draft, items, name, request.actor.id, task_id=request.task.id
-        )
+            request.session, draft, items, names.get(draft.lead_agency, draft.lead_agency),
+            request.actor.id, task_id=request.task.id, organisation_names=names,
+        )  # fmt: skip
 
     return check

@@ -1,7 +1,9 @@
 """The synthesis table (bản tổng hợp, tiếp thu, giải trình ý kiến) as a DOCX, from the ledger.
 
-Built with python-docx in the administrative layout (national motto, title, one row per
-ledger entry: who, article, opinion, how it was taken in) and attached to the dossier as the
+Rendered with docxtpl from our administrative-format template
+(``tong_hop_y_kien_template.docx``, authored by :mod:`.synthesis_template`): issuing body,
+national motto, place and date, title, one row per ledger entry (who, article, opinion, how
+it was taken in) and the signature block. It is attached to the dossier as the
 ``tong_hop_y_kien`` item when the synthesis step completes, so the appraisal request's
 completeness check finds it.
 """
@@ -11,11 +13,12 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docxtpl import DocxTemplate, Listing
 from sqlalchemy.orm import Session
 
+from engine import clock
+from workflows.calendar import vietnam_date
+from workflows.consultation.synthesis_template import TEMPLATE
 from workflows.dossier import DocumentVersion, add_version
 from workflows.drafts import Draft
 
@@ -28,56 +31,77 @@ ANSWER_NAMES = {
     "partly_accepted": "Tiếp thu một phần",
     "explained": "Giải trình",
 }
-HEADER = ("STT", "Chủ thể góp ý", "Điều", "Nội dung góp ý", "Tiếp thu, giải trình")
+SOURCE_NAMES = {
+    "public": "Tổ chức, cá nhân (lấy ý kiến công khai)",
+    "agency": "Cơ quan được lấy ý kiến",
+    "mttq": "Ủy ban Mặt trận Tổ quốc Việt Nam (phản biện xã hội)",
+    "appraisal": "Cơ quan thẩm định",
+    "examination": "Cơ quan thẩm tra",
+}
 
 
-def _centered(document: Document, text: str, *, bold: bool = False, size: int = 13) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(text)
-    run.bold, run.font.size = bold, Pt(size)
+def _row(number: int, entry: Entry, names: dict[str, str]) -> dict[str, object]:
+    organisation = entry.organisation
+    if organisation and entry.source != "public":
+        organisation = names.get(organisation, organisation)
+    who = entry.author + (f" ({organisation})" if organisation else "")
+    who += f"\n{SOURCE_NAMES.get(entry.source, entry.source)}"
+    opinion = entry.text
+    if entry.agrees is not None:
+        opinion = ("Thống nhất. " if entry.agrees else "Không thống nhất. ") + opinion
+    taken = "Chưa trả lời"
+    if entry.answer is not None:
+        taken = ANSWER_NAMES.get(entry.answer.answer, entry.answer.answer)
+        if entry.answer.article:
+            taken += f" (Điều {entry.answer.article})"
+        taken += f": {entry.answer.note}"
+    article = f"Điều {entry.article}" if entry.article else "Toàn bộ dự thảo"
+    if entry.version:
+        article += f"\n(dự thảo lần {entry.version})"
+    return {
+        "number": number,
+        "who": Listing(who),
+        "article": Listing(article),
+        "opinion": Listing(opinion),
+        "answer": Listing(taken),
+    }
 
 
-def build(draft: Draft, entries: list[Entry], organisation_name: str) -> bytes:
-    document = Document()
-    _centered(document, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True)
-    _centered(document, "Độc lập - Tự do - Hạnh phúc", bold=True)
-    _centered(document, "BẢN TỔNG HỢP, TIẾP THU, GIẢI TRÌNH Ý KIẾN GÓP Ý", bold=True, size=14)
-    _centered(document, f"Dự thảo {draft.title} ({draft.code})")
-    _centered(document, f"Cơ quan chủ trì soạn thảo: {organisation_name}", size=12)
-    table = document.add_table(rows=1, cols=len(HEADER))
-    table.style = "Table Grid"
-    for cell, title in zip(table.rows[0].cells, HEADER, strict=True):
-        cell.text = title
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for number, entry in enumerate(entries, start=1):
-        who = entry.author + (f" ({entry.organisation})" if entry.organisation else "")
-        opinion = entry.text
-        if entry.agrees is not None:
-            opinion = ("Thống nhất. " if entry.agrees else "Không thống nhất. ") + opinion
-        answer = entry.answer
-        taken = "Chưa trả lời"
-        if answer is not None:
-            taken = ANSWER_NAMES.get(answer.answer, answer.answer)
-            if answer.article:
-                taken += f" (Điều {answer.article})"
-            taken += f": {answer.note}"
-        article = f"Điều {entry.article}" if entry.article else "Toàn bộ dự thảo"
-        cells = table.add_row().cells
-        for cell, text in zip(cells, (str(number), who, article, opinion, taken), strict=True):
-            cell.text = text
+def build(
+    draft: Draft, entries: list[Entry], organisation_name: str,
+    organisation_names: dict[str, str] | None = None,
+) -> bytes:  # fmt: skip
+    """The table's bytes; ``organisation_names`` names the agencies' codes."""
+    names = organisation_names or {}
+    today = vietnam_date(clock.now())
+    answers = [e.answer.answer for e in entries if e.answer is not None]
+    template = DocxTemplate(str(TEMPLATE))
+    template.render(
+        {
+            "issuing_body": organisation_name,
+            "issuing_body_upper": organisation_name.upper(),
+            "number": "      /BC-" + draft.lead_agency,
+            "place_and_date": f"ngày {today:%d} tháng {today:%m} năm {today:%Y}",
+            "title": draft.title,
+            "code": draft.code,
+            "received": len(entries),
+            "accepted": sum(a in ("accepted", "partly_accepted") for a in answers),
+            "explained": sum(a == "explained" for a in answers),
+            "entries": [_row(n, e, names) for n, e in enumerate(entries, start=1)],
+        },
+        autoescape=True,
+    )
     buffer = io.BytesIO()
-    document.save(buffer)
+    template.save(buffer)
     return buffer.getvalue()
 
 
 def attach(
     session: Session, draft: Draft, entries: list[Entry], organisation_name: str, actor: str,
-    task_id: str | None = None,
+    task_id: str | None = None, organisation_names: dict[str, str] | None = None,
 ) -> DocumentVersion:  # fmt: skip
     """Keep the table as a new version of the dossier's synthesis item."""
-    data = build(draft, entries, organisation_name)
+    data = build(draft, entries, organisation_name, organisation_names)
     return add_version(
         session, draft.id, ITEM, f"tong_hop_y_kien_{draft.code}.docx", data, actor,
         note="Lập tự động từ sổ ý kiến", task_id=task_id,

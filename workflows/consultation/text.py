@@ -173,6 +173,17 @@ def read_version(session: Session, version: DocumentVersion) -> ConsultationText
     return row
 
 
+def draft_versions(session: Session, draft_id: int) -> list[DocumentVersion]:
+    """Every version of the draft text, oldest first."""
+    return list(
+        session.execute(
+            select(DocumentVersion)
+            .where(DocumentVersion.draft_id == draft_id, DocumentVersion.item_code == DRAFT_ITEM)
+            .order_by(DocumentVersion.version)
+        ).scalars()
+    )
+
+
 def latest_draft_version(session: Session, draft_id: int) -> DocumentVersion | None:
     return session.execute(
         select(DocumentVersion)

@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Engine, clock
+from workflows import search
 from workflows.calendar import WorkingCalendar, vietnam_date
 from workflows.deadlines import find_rule, rules_snapshot
 from workflows.drafts import Draft
@@ -73,3 +75,24 @@ def comment_window(
     else:
         left = (last - today).days
     return Window(opened_at, closes_at, unit, max(left, 0))
+
+
+MAX_LISTED = 200
+
+
+def drafts_in_consultation(
+    session: Session, engine: Engine, calendar: WorkingCalendar, text: str | None = None
+) -> list[tuple[Draft, Window | None]]:
+    """The drafts in the consultation stage (newest first, at most 200), each with its open
+    window (None: not open for comment now), matching ``text`` without regard to accents."""
+    rows = session.execute(
+        select(Draft)
+        .where(Draft.stage == "consultation", Draft.status == "active")
+        .order_by(Draft.id.desc())
+        .limit(MAX_LISTED)
+    ).scalars()
+    return [
+        (draft, comment_window(session, engine, calendar, draft))
+        for draft in rows
+        if search.matches(text, draft.title, draft.code, draft.summary)
+    ]
