@@ -31,7 +31,9 @@ MAX_SERVER_ERRORS = 20
 def _request(
     port: int, method: str, path: str, headers: dict[str, str], body: Any = None
 ) -> tuple[int | None, Any]:
-    """``(status, json)``, or ``(None, None)`` when no answer came (the server died)."""
+    """``(status, json)``; ``(None, "refused")`` when nothing was listening (the server was
+    down), ``(None, "cut")`` when the request may have reached a server that died before
+    answering (the outcome is unknown)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         payload = None if body is None else json.dumps(body)
@@ -43,8 +45,10 @@ def _request(
             return response.status, json.loads(raw) if raw else None
         except ValueError:
             return response.status, None
+    except ConnectionRefusedError:
+        return None, "refused"
     except (OSError, http.client.HTTPException):
-        return None, None
+        return None, "cut"
     finally:
         connection.close()
 
@@ -99,9 +103,10 @@ class Tally:
     """What the clients were told. ``acknowledged``: task id → instance id, per 200."""
 
     acknowledged: dict[str, int] = field(default_factory=dict)
-    #: Completions sent again after an answer that never came (or a 5xx).
+    #: Completions that took more than one attempt (refused, cut or a 5xx before the 200).
     retried: int = 0
-    unanswered: int = 0
+    #: Completion requests whose answer was cut off by a kill: sent, outcome unknown.
+    cut: int = 0
     refused: Counter[int] = field(default_factory=Counter)
     refusals: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -138,9 +143,9 @@ class Driver:
             server_errors = server_errors + 1 if status is not None else 0
             if server_errors >= MAX_SERVER_ERRORS or time.monotonic() > self.deadline:
                 raise AssertionError(f"{method} {path}: gave up, last answer {status} {answer}")
-            if method == "POST":
+            if method == "POST" and status is None and answer == "cut":
                 with self.tally.lock:
-                    self.tally.unanswered += 1
+                    self.tally.cut += 1
             time.sleep(RETRY_PAUSE)
 
     def _open_task(self, instance_id: int) -> str | None:

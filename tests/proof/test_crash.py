@@ -108,7 +108,7 @@ def test_no_acknowledged_completion_is_lost_or_applied_twice(
         "duplicates": len(duplicates),
         "refused": dict(tally.refused),
         "retried": tally.retried,
-        "unanswered_posts": tally.unanswered,
+        "answers_cut": tally.cut,
         "duration_s": round(duration, 1),
     }
     record_property("crash", figures)
