@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,9 @@ class Tally:
 
     acknowledged: dict[str, int] = field(default_factory=dict)
     #: Completions that took more than one attempt (refused, cut or a 5xx before the 200).
-    retried: int = 0
+    retried: set[str] = field(default_factory=set)
+    #: Completions committed in the database but not yet answered when a kill came.
+    in_doubt: set[str] = field(default_factory=set)
     #: Completion requests whose answer was cut off by a kill: sent, outcome unknown.
     cut: int = 0
     refused: Counter[int] = field(default_factory=Counter)
@@ -114,6 +117,11 @@ class Tally:
     @property
     def completions(self) -> int:
         return len(self.acknowledged)
+
+    @property
+    def replayed(self) -> set[str]:
+        """Committed before a kill cut the answer, retried, answered 200: the key's work."""
+        return self.in_doubt & self.retried
 
 
 class Driver:
@@ -160,7 +168,8 @@ class Driver:
         path = f"/api/v1/tasks/{task_id}/complete"
         status, body, attempts = self._until_answered("POST", path, key, {"data": {}})
         with self.tally.lock:
-            self.tally.retried += attempts > 1
+            if attempts > 1:
+                self.tally.retried.add(task_id)
             if status == 200:
                 self.tally.acknowledged[task_id] = instance_id
                 return
@@ -194,18 +203,37 @@ def kill_at_random(
     kills: int,
     rng: random.Random,
     done: threading.Event,
+    committed: Callable[[], set[str]],
 ) -> threading.Thread:
-    """SIGKILL the server ``kills`` times at random points of the run and restart it."""
+    """SIGKILL the server ``kills`` times at random points of the run and restart it.
+
+    Every other kill waits for the worst moment instead: a completion that ``committed``
+    (the newest completed task ids, read from the database) shows as done but whose 200 has
+    not reached its client yet - the lost answer a retry must not turn into a 409.
+    """
     marks = sorted(rng.sample(range(total // 20, total * 19 // 20), kills))
 
+    def unanswered() -> set[str]:
+        found = committed()
+        with tally.lock:
+            return found - set(tally.acknowledged)
+
     def killer() -> None:
-        for mark in marks:
+        for number, mark in enumerate(marks):
             while tally.completions < mark:
                 if done.is_set():
                     return
                 time.sleep(0.01)
-            time.sleep(rng.uniform(0, 0.05))  # land anywhere inside a request
+            if number % 2:
+                give_up = time.monotonic() + 5
+                while not unanswered() and time.monotonic() < give_up:
+                    time.sleep(0.002)
+            else:
+                time.sleep(rng.uniform(0, 0.05))  # land anywhere inside a request
             server.kill()
+            pending = unanswered()  # answers already written still reach their clients
+            with tally.lock:
+                tally.in_doubt |= pending
             server.start()
 
     thread = threading.Thread(target=killer, daemon=True)
