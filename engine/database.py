@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .availability import Availability
 from .errors import Conflict
 from .messages import Message
 
@@ -77,6 +78,9 @@ class Database:
             kwargs["max_overflow"] = pool_size
             # No pre-ping round trip per transaction: connections are recycled instead.
             kwargs["pool_recycle"] = 300
+            # A server that does not answer fails the request within seconds (503), instead
+            # of holding the worker for the operating system's TCP timeout.
+            kwargs["connect_args"] = {"connect_timeout": 5}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
@@ -86,6 +90,8 @@ class Database:
         self._write_sessions = sessionmaker(
             self._write_engine, expire_on_commit=False, autoflush=False
         )
+        #: Outages as the callers saw them (503 and one log line each way, in the web layer).
+        self.availability = Availability(self.engine)
         _open_databases.add(self)
 
     @property

@@ -2,6 +2,8 @@
 
 Engine errors carry a code and context; they map to 403/404/409/422. Anything unexpected
 is logged with its traceback and answered with a plain 500 page: users never see a trace.
+A database that cannot be reached is not unexpected: 503 with ``Retry-After``, a page that
+needs no database and no session (``errors/unavailable.html``), one log line per outage.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -25,6 +27,7 @@ from engine import (
     ProcessError,
     RunBoundExceeded,
 )
+from web.extensions import lifecycle
 from web.i18n import localize
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,10 @@ CODES = {
     422: "invalid_data",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
+#: Seconds a client is asked to wait when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 
 def wants_json() -> bool:
@@ -76,6 +82,7 @@ def _titles() -> dict[int, str]:
         422: _("Please check what you entered"),
         429: _("Too many attempts"),
         500: _("Something went wrong on our side"),
+        503: _("Lexflow is unavailable for a moment"),
     }
 
 
@@ -103,9 +110,34 @@ def is_public_path() -> bool:
     return request.path == "/public" or request.path.startswith("/public/")
 
 
+def database_unavailable(exc: BaseException) -> Response | None:
+    """503 with ``Retry-After`` when ``exc`` means the database cannot be reached, else None.
+
+    The page extends no layout: the layout asks the database (notifications, menus) and
+    opens a session for its CSRF token, and the public pages must set no cookie.
+    """
+    if not lifecycle().db.availability.failed(exc):
+        return None
+    message = _(
+        "Lexflow cannot reach its database at the moment. Wait a minute and try again; "
+        "what you were doing was not saved unless you find it there then."
+    )
+    if wants_json():
+        response = make_response(respond(503, message, "database_unavailable"))
+    else:
+        page = render_template("errors/unavailable.html", title=_titles()[503], message=message)
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(exc: EngineError) -> Any:
+        unavailable = database_unavailable(exc)  # an outage the engine wrapped
+        if unavailable is not None:
+            return unavailable
         status = next((s for cls, s in STATUS_BY_ERROR if isinstance(exc, cls)), 422)
         context = exc.context()
         if isinstance(exc.details, list):
@@ -136,6 +168,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
+        unavailable = database_unavailable(exc)
+        if unavailable is not None:
+            return unavailable
         log.exception("unhandled error on %s %s", request.method, request.path)
         return respond(
             500, _("The error was recorded. Try again; if it persists, tell the administrator.")

@@ -69,7 +69,9 @@ def _record(db: Database, name: str, update: Callable) -> None:
             with db.write() as session:
                 update(job_row(session, name))
             return
-        except (IntegrityError, Conflict, OperationalError):
+        except (IntegrityError, Conflict, OperationalError) as exc:
+            if db.availability.failed(exc):
+                return  # the database is away: said once, in the outage's own log line
             continue
     log.warning("could not record the status of job %s", name)
 
@@ -91,7 +93,8 @@ def run_job(
         handled = int(job.run() or 0)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-        log.exception("job %s failed", job.name)
+        if not db.availability.failed(exc):  # an outage is logged once, not per run
+            log.exception("job %s failed", job.name)
     finished = clock.record_time()
 
     def mark_finished(row) -> None:

@@ -3,7 +3,8 @@
 Started once per test process (per xdist worker) in a temporary directory, on a free port,
 with fsync off (the data is thrown away). If ``LEXFLOW_TEST_PG_URL`` is set, that server is
 used instead. If PostgreSQL cannot be started the error is raised: the suite never silently
-skips its PostgreSQL half.
+skips its PostgreSQL half. A test that stops the server (the database outage) starts one of
+its own and uses :meth:`PostgresServer.halt` and :meth:`PostgresServer.resume`.
 """
 
 from __future__ import annotations
@@ -42,16 +43,43 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _pg_ctl_start(as_user: list[str], pg_ctl: str, base: Path, options: str) -> None:
+    start = subprocess.run(
+        [
+            *as_user,
+            pg_ctl,
+            "-D",
+            str(base / "data"),
+            "-l",
+            str(base / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if start.returncode != 0:
+        log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
+        raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr}{log}")
+
+
 @dataclass
 class PostgresServer:
     url: str
     directory: Path | None = None
     pg_ctl: str | None = None
     as_user: list[str] | None = None
+    options: str = ""
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server at once (``-m immediate``, as a crash would), keeping its data."""
         if self.directory is None or self.pg_ctl is None:
-            return
+            raise PostgresUnavailable("an external server (LEXFLOW_TEST_PG_URL) cannot be halted")
         subprocess.run(
             [
                 *(self.as_user or []),
@@ -65,6 +93,17 @@ class PostgresServer:
             capture_output=True,
             check=False,
         )
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port and data (it recovers from its WAL)."""
+        if self.directory is None or self.pg_ctl is None:
+            raise PostgresUnavailable("an external server (LEXFLOW_TEST_PG_URL) cannot be resumed")
+        _pg_ctl_start(self.as_user or [], self.pg_ctl, self.directory, self.options)
+
+    def stop(self) -> None:
+        if self.directory is None or self.pg_ctl is None:
+            return
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -91,6 +130,7 @@ def start_postgres() -> PostgresServer:
         [
             *as_user,
             initdb,
+            "--no-sync",  # the data is thrown away: do not wait for the disk
             "-D",
             str(data),
             "-A",
@@ -112,33 +152,13 @@ def start_postgres() -> PostgresServer:
         f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
-    start = subprocess.run(
-        [
-            *as_user,
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(base / "server.log"),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if start.returncode != 0:
-        log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
-        raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr}{log}")
+    _pg_ctl_start(as_user, pg_ctl, base, options)
     server = PostgresServer(
         url=f"postgresql+psycopg://lexflow@127.0.0.1:{port}/postgres",
         directory=base,
         pg_ctl=pg_ctl,
         as_user=as_user,
+        options=options,
     )
     deadline = time.monotonic() + 30
     while True:

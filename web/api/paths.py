@@ -1,8 +1,9 @@
 """The operations of the JSON API: ``paths`` of its OpenAPI 3.1 document, by hand.
 
 One entry per route in :mod:`web.api`, listing every status it can answer. Every
-authenticated operation answers 401; writes accept the ``X-CSRFToken`` header and may answer
-400 when it is missing on a cookie-authenticated request. Paths are relative to the server
+authenticated operation answers 401, and 503 while the database cannot be reached; writes
+accept the ``X-CSRFToken`` header and may answer 400 when it is missing on a
+cookie-authenticated request. Paths are relative to the server
 URL ``/api/v1``.
 """
 
@@ -64,7 +65,7 @@ def operation(
     description: str | None = None,
     write: bool = False,
 ) -> Schema:
-    """An authenticated operation: 401 always; writes also take the CSRF header (400)."""
+    """An authenticated operation: 401 and 503 always; writes also take the CSRF header (400)."""
     params = list(parameters or [])
     answers = dict(responses)
     if write:
@@ -73,6 +74,7 @@ def operation(
     if any(p.get("in") == "query" for p in params):
         answers.setdefault("400", error("BadRequest"))
     answers["401"] = error("Unauthorized")
+    answers["503"] = error("Unavailable")
     result: Schema = {
         "operationId": operation_id,
         "tags": [tag],

@@ -74,7 +74,7 @@ ERROR = {
             "type": "string",
             "description": "bad_request, csrf_failed, unauthorized, forbidden, not_found, "
             "conflict, invalid_data, invalid_definition, invalid_expression, process_error, "
-            "too_large, method_not_allowed, internal_error",
+            "too_large, method_not_allowed, internal_error, database_unavailable",
         },
         "message": STRING,
         "instance_id": INTEGER,

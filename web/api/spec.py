@@ -42,7 +42,9 @@ DOCUMENT: dict[str, Any] = {
         "your profile page) or the browser session; session-authenticated writes need the "
         'page\'s CSRF token in `X-CSRFToken`. Errors are `{"error": code, "message": ...}`: '
         "400 bad parameter or CSRF, 401 not signed in, 403 not allowed, 404 missing or not "
-        "visible, 409 someone else acted first, 422 invalid data.",
+        "visible, 409 someone else acted first, 422 invalid data, 503 the database cannot be "
+        "reached for the moment (retry after `Retry-After` seconds; a completion retried with "
+        "its `Idempotency-Key` is safe).",
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     },
     "servers": [{"url": "/api/v1"}],
@@ -96,6 +98,19 @@ DOCUMENT: dict[str, Any] = {
                 "elements at fault."
             ),
             "TooLarge": _error_response("The upload is larger than 25 MB."),
+            "Unavailable": {
+                **_error_response(
+                    "The database cannot be reached for the moment (error: "
+                    "database_unavailable); nothing of this request was kept unless a retry "
+                    "finds it. Retry after the seconds in `Retry-After`."
+                ),
+                "headers": {
+                    "Retry-After": {
+                        "description": "Seconds to wait before retrying.",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                },
+            },
         },
     },
 }
