@@ -78,6 +78,7 @@ def test_preload_and_max_requests_with_the_scheduler_on(pg_lifecycle, tmp_path: 
     log = tmp_path / "gunicorn.log"
     env = {
         **os.environ,
+        "LEXFLOW_INSECURE_FAST_PASSWORD_HASHING": "",  # a served app hashes for real
         "LEXFLOW_DATABASE_URL": lifecycle.db.url,
         "LEXFLOW_SECRET_KEY": "preload-test-secret",
         "LEXFLOW_SCHEDULER": "web",

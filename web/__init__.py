@@ -11,6 +11,7 @@ from flask import Flask, g
 from web import assets, auth, errors, i18n, input_guard, security, templating, throttle
 from web.config import settings
 from web.extensions import csrf, init_lifecycle
+from workflows import accounts
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -20,6 +21,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
+    if accounts.insecure_fast_hashing() and not app.config.get("TESTING"):
+        raise RuntimeError(
+            f"{accounts.FAST_HASHING_VARIABLE}=1 makes password hashes cheap to crack; it is for "
+            "the test suite only: unset it to serve Lexflow"
+        )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -69,6 +69,7 @@ def test_no_acknowledged_completion_is_lost_or_applied_twice(
     seed = int(os.environ.get("LEXFLOW_CRASH_SEED", str(random.SystemRandom().randrange(10**6))))
     env = {
         **os.environ,
+        "LEXFLOW_INSECURE_FAST_PASSWORD_HASHING": "",  # a served app hashes for real
         "LEXFLOW_DATABASE_URL": lifecycle.db.url,
         "LEXFLOW_SECRET_KEY": "crash-test-secret",
     }
