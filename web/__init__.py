@@ -21,7 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
-    if accounts.insecure_fast_hashing() and not app.config.get("TESTING"):
+    # TESTING, or TEST_SERVER for the suite's live servers (which keep Flask's real error pages)
+    test_run = app.config.get("TESTING") or app.config.get("TEST_SERVER")
+    if accounts.insecure_fast_hashing() and not test_run:
         raise RuntimeError(
             f"{accounts.FAST_HASHING_VARIABLE}=1 makes password hashes cheap to crack; it is for "
             "the test suite only: unset it to serve Lexflow"

@@ -62,6 +62,7 @@ def serve(lifecycle: Lifecycle) -> Iterator[LiveServer]:
             "DATABASE_URL": lifecycle.db.url,
             "SECRET_KEY": "browser-test-secret",
             "TESTING": False,
+            "TEST_SERVER": True,
             "SCHEDULER_ENABLED": False,
         }
     )
