@@ -27,15 +27,15 @@ LIMITER_KEY = "lexflow_public_limiter"
 
 
 def init_app(app: Flask) -> None:
-    """Mount the blueprints and give this app its own limiter (tests build many apps)."""
+    """Mount the blueprints and give this app its own limiter (tests build many apps).
+
+    Runs after ``web.throttle.init_app``, whose storage settings it shares."""
     app.config.setdefault(
         "PUBLIC_COMMENT_RATE_LIMIT",
         os.environ.get("LEXFLOW_PUBLIC_COMMENT_RATE_LIMIT", "5 per minute;30 per day"),
     )
-    app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", os.environ.get("LEXFLOW_RATELIMIT_STORAGE", "memory://")
-    )
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Storage and headers come from web.throttle's settings (LEXFLOW_RATELIMIT_STORAGE_URI),
+    # so the comment limit and the sign-in limits count in the same place.
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions[LIMITER_KEY] = limiter
     app.register_blueprint(bp)
