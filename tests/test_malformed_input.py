@@ -29,6 +29,9 @@ def test_malformed_input_is_refused_with_a_message(app: Flask, lifecycle: Any) -
     bad_query = client.get(f"/api/v1/tasks?instance_id={HUGE}", headers=api)
     assert bad_query.status_code == 400 and "instance_id" in bad_query.get_json()["message"]
     assert client.get(f"/drafts?page={HUGE}").status_code == 400
+    # An empty choice is neither a status nor no status (found by the API fuzzing suite).
+    empty = client.get("/api/v1/drafts?status=&text=", headers=api)
+    assert empty.status_code == 400 and "status" in empty.get_json()["message"]
 
     # NUL characters: the anonymous sign-in form, a query string, a JSON value.
     anonymous = app.test_client()
