@@ -170,7 +170,7 @@ def harness(lifecycle: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert _Recorder.hits == [], f"the server fetched {_Recorder.hits}"
     assert not Path(corpus.MARKER).exists(), "hostile code ran"
     print(
-        f"\nhostile: inbox asked {Harness.inbox_requests} times meanwhile, "
+        f"\nhostile (this run so far): inbox asked {Harness.inbox_requests} times meanwhile, "
         f"slowest answer {Harness.worst_latency:.2f} s (during {Harness.slowest_item})"
     )
 
