@@ -73,6 +73,12 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            # No cap on connections (SQLite's are cheap, the lock serialises writers anyway):
+            # with a capped pool, 16 threads each holding one while waiting for the write
+            # lock starved the lock holder's second (read) connection, and everyone waited
+            # 30 s for nothing, then failed with 500 and "database is busy".
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = -1
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size

@@ -29,6 +29,17 @@ def docx() -> bytes:
     return buffer.getvalue()
 
 
+def zip_bomb() -> bytes:
+    """A DOCX whose central directory says document.xml unpacks to 200 MB (the proof suite
+    sends a real one; the size it declares is what the check reads)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        archive.filelist[-1].file_size = 200 * 1024 * 1024
+    return buffer.getvalue()
+
+
 def upload(
     client: ApiClient, draft_id: int, item: str, name: str, data: bytes, **fields: str
 ) -> Any:
@@ -72,6 +83,7 @@ def test_drafters_add_versions_and_readers_download_them(api: ApiClient) -> None
         ("to_trinh", "to-trinh.exe", EXE, 422),
         ("to_trinh", "to-trinh.docx", PDF, 422),
         ("to_trinh", "to-trinh.pdf", b"", 422),
+        ("to_trinh", "to-trinh.docx", zip_bomb(), 422),  # unpacks to more than 100 MB
         ("giay_phep", "to-trinh.pdf", PDF, 422),  # not a dossier item
     ],
 )

@@ -8,7 +8,8 @@ accepts) and recurses on nesting until it overflows. So, for every request:
 - a NUL character anywhere in the path, query string, form fields (names and values, upload
   file names) or JSON body is a 400;
 - a JSON body must parse, nest at most ``MAX_JSON_DEPTH`` deep and hold no lone surrogates;
-- ``<int:...>`` route parts accept 0 .. ``MAX_ID`` only (anything above matches no route: 404).
+- ``<int:...>`` route parts accept 0 .. ``MAX_ID`` only (anything above is a 404, whatever the
+  method: Werkzeug would answer 405 to a POST whose path has a GET-only twin).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 #: The largest value of an id column (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
@@ -32,6 +33,14 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        # Werkzeug turns a ValidationError here into "no match, but these methods would
+        # match" (the GET twin of a POST-only rule), i.e. 405 for an id that does not exist.
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            raise NotFound() from exc
 
 
 def _nul(values: Iterable[str]) -> bool:

@@ -25,6 +25,9 @@ from engine.models import Base
 from workflows.drafts import Draft
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: What a DOCX or ODT may unpack to: python-docx unpacks the draft's text for public
+#: consultation, so a zip bomb (a few hundred KB holding gigabytes) is refused on upload.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 DOSSIER_ITEMS: dict[str, tuple[str, str]] = {
     "to_trinh": ("Tờ trình", "Submission"),
@@ -93,6 +96,8 @@ def _sniff(extension: str, data: bytes) -> bool:
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                return False
             names = set(archive.namelist())
             if extension == ".docx":
                 return "[Content_Types].xml" in names and "word/document.xml" in names

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, g, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import BadRequest
 from wtforms import ValidationError
@@ -50,20 +51,29 @@ def require_caller() -> None:
 
 
 @cache
-def _declared_parameters() -> dict[tuple[str, str], frozenset[str]]:
-    """Query parameter names of every operation, keyed by method and Flask-style path."""
+def _declared_parameters() -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """Query parameters (name -> schema) of every operation, by method and Flask-style path."""
     declared = {}
     for template, operations in DOCUMENT["paths"].items():
         for method, operation in operations.items():
-            names = frozenset(
-                p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
-            )
-            declared[(method.upper(), PREFIX + template)] = names
+            declared[(method.upper(), PREFIX + template)] = {
+                p["name"]: p.get("schema", {})
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query"
+            }
     return declared
 
 
+def _may_be_empty(schema: dict[str, Any]) -> bool:
+    """Whether the document lets the parameter be sent as ``name=`` (a free text)."""
+    if "enum" in schema:
+        return "" in schema["enum"]
+    return schema.get("type", "string") == "string" and not schema.get("minLength")
+
+
 def refuse_unknown_parameters() -> None:
-    """``before_request``: 400 for a query parameter the operation does not declare.
+    """``before_request``: 400 for a query parameter the operation does not declare, or one
+    sent empty that the document does not let be empty.
 
     A misspelt filter (``?stage=`` as ``?stag=``) would otherwise silently filter nothing.
     The names come from the OpenAPI document, so it and the routes cannot disagree.
@@ -72,11 +82,16 @@ def refuse_unknown_parameters() -> None:
         return
     template = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", request.url_rule.rule)
     method = "GET" if request.method == "HEAD" else request.method
-    allowed = _declared_parameters().get((method, template), frozenset())
-    unknown = sorted(set(request.args) - allowed)
+    allowed = _declared_parameters().get((method, template), {})
+    unknown = sorted(set(request.args) - set(allowed))
     if unknown:
         accepted = ", ".join(sorted(allowed)) or "none"
         raise BadRequest(f"unknown query parameter(s) {', '.join(unknown)}; accepted: {accepted}")
+    # ``status=`` is neither a status nor no status: the document allows no empty choice,
+    # number or flag (the pages' forms send empty fields; scripts are told).
+    for name, values in request.args.lists():
+        if any(not value.strip() for value in values) and not _may_be_empty(allowed[name]):
+            raise BadRequest(_("%(name)s is empty: leave it out or give it a value.", name=name))
 
 
 def json_object() -> dict[str, Any]:
