@@ -252,3 +252,35 @@ def test_dossier_summary_docx(demo: tuple[Lifecycle, Flask]) -> None:
             select(func.count()).where(AuditEvent.action == "dossier_summary_exported")
         ).scalar_one()
     assert logged >= 1
+
+
+def test_step_times_name_steps_in_english_and_take_limits_from_the_rule_table(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        task = session.execute(
+            select(HumanTask.id, Draft.document_type, Draft.procedure)
+            .join(Draft, Draft.instance_id == HumanTask.instance_id)
+            .where(HumanTask.spec_id == "Task_drf_draft", HumanTask.state == "completed")
+            .limit(1)
+        ).one()
+        info = lifecycle.engine.user_task_info(task.id, session=session)
+        rule = rules_snapshot(session, task.document_type, vietnam_date(NOW))[
+            task.procedure or "normal"
+        ]["drafting"]
+    assert info is not None and info.name_en and info.due_expr == 'deadline("drafting")'
+    page = client(demo, "admin").get(
+        f"/dashboards/tasks?year={YEAR}", headers={"Accept-Language": "en"}
+    )
+    html = page.get_data(as_text=True)
+    rows = dict(
+        (spec, (name, rule_step, limit))
+        for spec, name, rule_step, limit in re.findall(
+            r'<tr data-step="(\w+)"><th scope="row">([^<]*)</th>(?:<td class="num">[\d.]+</td>){3}'
+            r'<td data-rule="(\w*)">[^<]*</td><td data-limit="(\d*)">',
+            html,
+        )
+    )
+    assert rows["Task_drf_draft"] == (info.name_en, "drafting", str(rule["amount"]))
+    assert rows["Task_drf_approve"][1:] == ("", "")  # its model names no deadline rule

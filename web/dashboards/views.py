@@ -24,7 +24,13 @@ from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.dashboards import bp, charts
 from web.extensions import lifecycle
-from web.templating import document_type_name, org_name, stage_name
+from web.templating import (
+    deadline_step_name,
+    document_type_name,
+    org_name,
+    stage_name,
+    step_name,
+)
 from web.views.draft_list import draft_url
 from web.views.plan import reason_label, state_labels
 from web.views.regulations import impact_labels, status_labels
@@ -39,11 +45,13 @@ from workflows.reports.figures import (
     PLAN_STATES,
     UNASSESSED,
     Filters,
+    TaskFigures,
     plan_drafts,
     plan_figures,
     registry_figures,
     task_figures,
 )
+from workflows.reports.steps import StepCatalog
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -234,8 +242,17 @@ def plan_xlsx() -> Any:
 # Tasks ----------------------------------------------------------------------------------------
 
 
+def unit_labels() -> dict[str, str]:
+    return {"working_days": _("working days"), "calendar_days": _("calendar days")}
+
+
+def _task_figures(session: Session, filters: Filters, scope: DashboardScope) -> TaskFigures:
+    life = lifecycle()
+    return task_figures(session, filters, scope, life.calendar(), StepCatalog(life.engine, session))
+
+
 def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> list[Table]:
-    figures = task_figures(session, filters, scope, lifecycle().calendar())
+    figures = _task_figures(session, filters, scope)
     return [
         Table(
             _("Open tasks by agency"),
@@ -245,7 +262,7 @@ def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> l
         Table(
             _("Open tasks by step"),
             [_("Step"), _("Open"), _("Overdue")],
-            [[name, n, late] for name, n, late in figures.by_step.values()],
+            [[step_name(s, s.spec_id), s.open, s.overdue] for s in figures.by_step.values()],
         ),
         Table(
             _("Time per step"),
@@ -254,11 +271,22 @@ def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> l
                 _("Completed"),
                 _("Median (working days)"),
                 _("90th percentile (working days)"),
-                _("Statutory limit (working days)"),
+                _("Deadline rule"),
+                _("Statutory limit"),
+                _("Unit"),
                 _("Completed late"),
             ],
             [
-                [t.name, t.completed, t.median, t.p90, t.limit, t.over_limit]
+                [
+                    step_name(t, t.spec_id),
+                    t.completed,
+                    t.median,
+                    t.p90,
+                    deadline_step_name(t.rule_step) if t.rule_step else "",
+                    t.limit,
+                    unit_labels().get(t.limit_unit or "", ""),
+                    t.over_limit,
+                ]
                 for t in figures.step_times
             ],
         ),
@@ -272,7 +300,7 @@ def tasks() -> Any:
     filters = _filters()
     with lifecycle().db.read() as session:
         scope = _scope(session, actor)
-        figures = task_figures(session, filters, scope, lifecycle().calendar())
+        figures = _task_figures(session, filters, scope)
         choices = _choices(session, scope)
     orgs = list(figures.by_agency)
     open_chart = charts.stacked_bars(
@@ -288,16 +316,19 @@ def tasks() -> Any:
     times = figures.step_times
     time_chart = charts.grouped_bars(
         _("Time per step (working days)"),
-        [t.name for t in times],
+        [step_name(t, t.spec_id) for t in times],
         {
             _("Median"): [t.median for t in times],
             _("90th percentile"): [t.p90 for t in times],
-            _("Statutory limit"): [t.limit for t in times],
+            _("Statutory limit"): [
+                t.limit if t.limit_unit == "working_days" else None for t in times
+            ],
         },
     )
     first, last = filters.period()
     return render_template(
         "dashboards/tasks.html",
+        unit_labels=unit_labels(),
         filters=filters,
         query=_query(filters),
         figures=figures,

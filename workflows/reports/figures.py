@@ -22,13 +22,15 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.models import OPEN_STATES, HumanTask
+from engine.models import OPEN_STATES, HumanTask, ProcessInstance
 from workflows.calendar import VIETNAM_TZ, WorkingCalendar, vietnam_date
+from workflows.deadlines import rules_snapshot
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft
 from workflows.plan import DRAFTING_LEAD, PlanItem
 from workflows.registry import (
@@ -40,6 +42,7 @@ from workflows.registry import (
     status_is,
 )
 from workflows.reports.access import DashboardScope
+from workflows.reports.steps import StepCatalog
 
 LEVELS = ("province", "commune")
 PLAN_STATES = ("behind", "on_track", "not_started", "done", "dropped")
@@ -220,20 +223,39 @@ def plan_drafts(
 @dataclass(frozen=True)
 class StepTime:
     spec_id: str
-    name: str
+    name: str  # the model's name (Vietnamese)
     completed: int
     median: float
     p90: float
-    limit: int | None  # working days the rule table gave these tasks (the most common)
-    over_limit: int  # completed later than their due day
+    limit: int | None  # the rule table's period for this step (the most common over its tasks)
+    over_limit: int  # completed in more time than their rule allows
+    name_en: str | None = None
+    rule_step: str | None = None  # the deadline rule step (None: the step has no rule)
+    limit_unit: str | None = None  # working_days | calendar_days
+
+    @property
+    def ratio(self) -> float | None:
+        """The median against the limit (1.0: the median takes the whole period)."""
+        if not self.limit or self.limit_unit != "working_days":
+            return None
+        return self.median / self.limit
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    spec_id: str
+    name: str
+    open: int
+    overdue: int
+    name_en: str | None = None
 
 
 @dataclass
 class TaskFigures:
     #: organisation -> (open, overdue)
     by_agency: dict[str, tuple[int, int]]
-    #: step (spec id) -> (name, open, overdue)
-    by_step: dict[str, tuple[str, int, int]]
+    #: step (spec id) -> its open and overdue tasks
+    by_step: dict[str, OpenStep]
     step_times: list[StepTime] = field(default_factory=list)
 
 
@@ -254,18 +276,39 @@ def percentile(values: list[int], share: float) -> float:
     return float(ordered[max(0, math.ceil(share * len(ordered)) - 1)])
 
 
+class _Rules:
+    """Rule-table periods per (document type, procedure, step), read once per document type."""
+
+    def __init__(self, session: Session, as_of: date) -> None:
+        self._session = session
+        self._as_of = as_of
+        self._snapshots: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def rule(self, document_type: str, procedure: str | None, step: str) -> tuple[int, str] | None:
+        if document_type not in self._snapshots:
+            self._snapshots[document_type] = rules_snapshot(
+                self._session, document_type, self._as_of
+            )
+        rule = self._snapshots[document_type].get(procedure or "normal", {}).get(step)
+        return (int(rule["amount"]), str(rule["unit"])) if rule else None
+
+
 def task_figures(
     session: Session,
     filters: Filters,
     scope: DashboardScope,
     calendar: WorkingCalendar,
+    steps: StepCatalog,
     now: datetime | None = None,
 ) -> TaskFigures:
     """Open and overdue tasks of drafts by agency and step; step times over the period.
 
     Open work is what is open *now*, whatever the year; the year (or ``period_from`` and
-    ``period_to``) chooses which completed tasks the step times cover. Durations and limits
-    are in working days (Art. 147: the day the task arrived is not counted).
+    ``period_to``) chooses which completed tasks the step times cover. Durations are in
+    working days (Art. 147: the day the task arrived is not counted). A step's limit is the
+    rule table's period for the deadline rule its model names (``steps``), for each task's
+    document type and procedure as the table stands at the end of the period; a step whose
+    model names no rule has no limit.
     """
     now = clock.as_utc(now) if now else clock.now()
     conditions = _draft_task_conditions(filters, scope)
@@ -284,16 +327,23 @@ def task_figures(
             .order_by(HumanTask.organisation)
         ).all()
     }
-    by_step = {
-        spec: (name or spec, int(n), int(late or 0))
-        for spec, name, n, late in session.execute(
-            base.add_columns(
-                HumanTask.spec_id, func.max(HumanTask.spec_name), func.count(), overdue
-            )
-            .group_by(HumanTask.spec_id)
-            .order_by(HumanTask.spec_id)
-        ).all()
-    }
+    by_step: dict[str, OpenStep] = {}
+    for spec, name, definition_id, n, late in session.execute(
+        base.add_columns(
+            HumanTask.spec_id,
+            func.max(HumanTask.spec_name),
+            func.max(ProcessInstance.definition_id),
+            func.count(),
+            overdue,
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .group_by(HumanTask.spec_id)
+        .order_by(HumanTask.spec_id)
+    ).all():
+        facts = steps.facts(definition_id, spec)
+        by_step[spec] = OpenStep(
+            spec, facts.name or name or spec, int(n), int(late or 0), facts.name_en
+        )
     first, last = filters.period()
     done = session.execute(
         select(
@@ -301,9 +351,12 @@ def task_figures(
             HumanTask.spec_name,
             HumanTask.created_at,
             HumanTask.completed_at,
-            HumanTask.due_at,
+            ProcessInstance.definition_id,
+            Draft.document_type,
+            Draft.procedure,
         )
         .join(Draft, Draft.instance_id == HumanTask.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(
             HumanTask.state == "completed",
             HumanTask.completed_at >= _start_of(first),
@@ -311,32 +364,43 @@ def task_figures(
             *conditions,
         )
     ).all()
+    rules = _Rules(session, min(last, vietnam_date(now)))
     spans: dict[str, list[int]] = defaultdict(list)
-    limits: dict[str, Counter[int]] = defaultdict(Counter)
+    limits: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
     late: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    for spec, name, created, completed, due in done:
-        names.setdefault(spec, name or spec)
+    names: dict[str, tuple[str, str | None, str | None]] = {}
+    for spec, name, created, completed, definition_id, document_type, procedure in done:
+        facts = steps.facts(definition_id, spec)
+        names.setdefault(spec, (facts.name or name or spec, facts.name_en, facts.rule_step))
         start = vietnam_date(clock.as_utc(created))
-        spans[spec].append(
-            calendar.working_days_between(start, vietnam_date(clock.as_utc(completed)))
-        )
-        if due is not None:
-            limits[spec][calendar.working_days_between(start, vietnam_date(clock.as_utc(due)))] += 1
-            if clock.as_utc(completed) > clock.as_utc(due):
+        end = vietnam_date(clock.as_utc(completed))
+        span = calendar.working_days_between(start, end)
+        spans[spec].append(span)
+        rule = rules.rule(document_type, procedure, facts.rule_step) if facts.rule_step else None
+        if rule is not None:
+            limits[spec][rule] += 1
+            amount, unit = rule
+            taken = span if unit == "working_days" else (end - start).days
+            if taken > amount:
                 late[spec] += 1
-    step_times = [
-        StepTime(
-            spec,
-            names[spec],
-            len(values),
-            float(statistics.median(values)),
-            percentile(values, 0.9),
-            limits[spec].most_common(1)[0][0] if limits[spec] else None,
-            late[spec],
+    step_times = []
+    for spec, values in sorted(spans.items()):
+        name, name_en, rule_step = names[spec]
+        limit = limits[spec].most_common(1)[0][0] if limits[spec] else None
+        step_times.append(
+            StepTime(
+                spec,
+                name,
+                len(values),
+                float(statistics.median(values)),
+                percentile(values, 0.9),
+                limit[0] if limit else None,
+                late[spec],
+                name_en,
+                rule_step,
+                limit[1] if limit else None,
+            )
         )
-        for spec, values in sorted(spans.items())
-    ]
     return TaskFigures(by_agency, by_step, step_times)
 
 
