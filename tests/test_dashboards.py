@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from docx import Document
@@ -33,9 +33,11 @@ from workflows.deadlines import rules_snapshot
 from workflows.demo import DEFAULT_PASSWORD, load_demo
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
+from workflows.notifications import Notification, OutboxMessage, render, role_holders
 from workflows.plan import plan_status
 from workflows.registry import impact_summary
-from workflows.reports.schedule import plan_backwards
+from workflows.reports.plan_watch import BackwardPlanner, notify_infeasible_plans
+from workflows.reports.schedule import FIRST_REMAINING, plan_backwards
 
 NOW = TRICKY_MOMENTS["working-saturday"]
 
@@ -284,3 +286,61 @@ def test_step_times_name_steps_in_english_and_take_limits_from_the_rule_table(
     )
     assert rows["Task_drf_draft"] == (info.name_en, "drafting", str(rule["amount"]))
     assert rows["Task_drf_approve"][1:] == ("", "")  # its model names no deadline rule
+
+
+def test_plan_list_shows_slack_and_an_infeasible_plan_is_told_once(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    lifecycle, _ = demo
+    today = vietnam_date(NOW)
+    with lifecycle.db.read() as session:
+        planner = BackwardPlanner(session, lifecycle.calendar(), today)
+        candidates = session.execute(
+            select(Draft)
+            .where(Draft.status == "active", Draft.target_date > today)
+            .where(Draft.stage.in_(sorted(FIRST_REMAINING)), Draft.plan_item_id.is_not(None))
+            .order_by(Draft.id)
+        ).scalars()
+        draft, plan = next((d, p) for d in candidates if (p := planner.for_draft(d)) and p.steps)
+        heads = role_holders(session, "agency_head", draft.lead_agency)
+    assert heads
+    html = client(demo, "ct.ubnd").get(f"/plan?year={draft.plan_year}&q={draft.code}")
+    assert f'data-slack="{plan.slack}"' in html.get_data(as_text=True)
+
+    # The day after the first remaining step had to start, the plan is infeasible.
+    late = plan.steps[0].latest_start + timedelta(days=1)
+    while not lifecycle.calendar().is_working_day(late):
+        late += timedelta(days=1)
+    assert late < draft.target_date
+    with lifecycle.db.write() as session:
+        assert notify_infeasible_plans(session, lifecycle.calendar(), late) > 0
+    with lifecycle.db.write() as session:
+        assert notify_infeasible_plans(session, lifecycle.calendar(), late) == 0  # once
+    with lifecycle.db.read() as session:
+        told = session.execute(
+            select(Notification).where(
+                Notification.kind == "plan_infeasible", Notification.draft_id == draft.id
+            )
+        ).scalars()
+        told = list(told)
+        immediate = [n.id for n in told if n.delivery == "immediate"]
+        queued = session.execute(
+            select(func.count()).where(OutboxMessage.notification_id.in_(immediate))
+        ).scalar_one()
+    by_recipient = Counter(n.recipient for n in told)
+    assert all(by_recipient[head] == 1 for head in heads)
+    assert queued == len(immediate)  # e-mailed through the outbox to whoever has an address
+    text = render("plan_infeasible", next(iter(told_params(lifecycle, draft.id))), "en").text
+    assert draft.code in text and "working days behind" in text
+
+
+def told_params(lifecycle: Lifecycle, draft_id: int) -> list[dict]:
+    with lifecycle.db.read() as session:
+        return [
+            n.params
+            for n in session.execute(
+                select(Notification).where(
+                    Notification.kind == "plan_infeasible", Notification.draft_id == draft_id
+                )
+            ).scalars()
+        ]

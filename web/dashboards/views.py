@@ -51,6 +51,7 @@ from workflows.reports.figures import (
     registry_figures,
     task_figures,
 )
+from workflows.reports.plan_watch import BackwardPlanner
 from workflows.reports.steps import StepCatalog
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -199,11 +200,10 @@ def plan() -> Any:
         figures = plan_figures(session, filters, scope)
         drafts = plan_drafts(session, filters, scope, state=state)
         ids = [row.draft_id for row in drafts if row.draft_id is not None]
-        visible = {
-            d.id
-            for d in session.execute(select(Draft).where(Draft.id.in_(ids))).scalars()
-            if can_view_draft(session, actor, d)
-        }
+        found = list(session.execute(select(Draft).where(Draft.id.in_(ids))).scalars())
+        visible = {d.id for d in found if can_view_draft(session, actor, d)}
+        planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+        slack = {d.id: planner.for_draft(d) for d in found}
         choices = _choices(session, scope)
     labels = state_labels()
     agencies = sorted(figures.by_agency)
@@ -224,6 +224,7 @@ def plan() -> Any:
         reason_label=reason_label,
         drafts=drafts,
         links={i: draft_url(i) for i in visible},
+        slack=slack,
         chart=chart,
         **choices,
     )

@@ -28,11 +28,11 @@ from web.extensions import lifecycle
 from web.i18n import localize
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
-from workflows.deadlines import rules_snapshot
 from workflows.directory import organisation_names
 from workflows.drafts import Draft
 from workflows.reports import dossier_summary
-from workflows.reports.schedule import BackwardPlan, plan_backwards
+from workflows.reports.plan_watch import BackwardPlanner
+from workflows.reports.schedule import BackwardPlan
 
 bp = Blueprint("draft", __name__)
 
@@ -121,17 +121,8 @@ def summary_docx(draft_id: int) -> Any:
 
 def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
     """The latest start of each remaining step before the target session (None: no target)."""
-    if draft.target_date is None or draft.status != "active":
-        return None
-    rules = rules_snapshot(session, draft.document_type, draft.rules_as_of)
-    return plan_backwards(
-        lifecycle().calendar(),
-        rules.get(draft.procedure or "normal", {}),
-        draft.document_type,
-        draft.stage,
-        draft.target_date,
-        vietnam_date(clock.now()),
-    )
+    planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+    return planner.for_draft(draft)
 
 
 def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
