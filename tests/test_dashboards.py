@@ -21,6 +21,7 @@ from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engine import Database, clock
@@ -36,6 +37,7 @@ from workflows.lifecycle import Lifecycle
 from workflows.notifications import Notification, OutboxMessage, render, role_holders
 from workflows.plan import plan_status
 from workflows.registry import impact_summary
+from workflows.reports.figures import heat_class
 from workflows.reports.plan_watch import BackwardPlanner, notify_infeasible_plans
 from workflows.reports.schedule import FIRST_REMAINING, plan_backwards
 
@@ -344,3 +346,82 @@ def told_params(lifecycle: Lifecycle, draft_id: int) -> list[dict]:
                 )
             ).scalars()
         ]
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text, spaces and line breaks folded to single spaces."""
+    return " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+
+def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        appraised = [
+            (draft, s.data)
+            for draft in session.execute(
+                select(Draft).where(Draft.instance_id.is_not(None)).order_by(Draft.id)
+            ).scalars()
+            for s in lifecycle.engine.submissions(draft.instance_id, session=session)
+            if "appraisal_result" in s.data
+        ]
+    draft, data = appraised[-1]
+    reader = client(demo, "ct.ubnd")
+    page = reader.get(f"/drafts/{draft.id}").get_data(as_text=True)
+    assert f"/drafts/{draft.id}/reports/appraisal.pdf" in page
+    docx = reader.get(f"/drafts/{draft.id}/reports/appraisal.docx")
+    assert docx.status_code == 200
+    document = Document(io.BytesIO(docx.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    header = "\n".join(c.text for c in document.tables[0].rows[0].cells)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Số:" in header
+    assert re.search(r"ngày \d\d tháng \d\d năm \d{4}", header)
+    assert "BÁO CÁO" in text and draft.title in text and data["appraisal_result"] in text
+    pdf = reader.get(f"/drafts/{draft.id}/reports/appraisal.pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf_text(pdf.data)
+    skeleton = reader.get(f"/drafts/{draft.id}/reports/submission.docx")
+    assert "TỜ TRÌNH" in "\n".join(p.text for p in Document(io.BytesIO(skeleton.data)).paragraphs)
+    assert reader.get(f"/drafts/{draft.id}/reports/nonsense.pdf").status_code == 404
+    assert client(demo, "cv.sxd").get(f"/drafts/{draft.id}/reports/appraisal.pdf").status_code in (
+        200,
+        404,
+    )  # the draft page's rule decides
+
+    behind = reader.get(f"/dashboards/plan/behind.docx?year={YEAR}")
+    table = Document(io.BytesIO(behind.data)).tables[1]
+    assert len(table.rows) == 8 + 1  # the demo's 8 items behind plan under the header
+    assert client(demo, "cv.sxd").get(f"/dashboards/plan/behind.pdf?year={YEAR}").status_code == 403
+    with lifecycle.db.read() as session:
+        logged = Counter(
+            session.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.action.in_(("draft_report_exported", "dashboard_exported"))
+                )
+            ).scalars()
+        )
+    assert logged["draft_report_exported"] >= 3 and logged["dashboard_exported"] >= 1
+
+
+def test_heatmap_colours_follow_the_median_against_the_limit(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    html = client(demo, "admin").get(f"/dashboards/tasks?year={YEAR}").get_data(as_text=True)
+    table = re.findall(
+        r'<tr data-heat-step="(\w+)" data-heat="(\w+)"><th scope="row">[^<]*</th>'
+        r'<td class="num">([\d.]+)</td><td data-limit-unit="(\w*)">(\d*)',
+        html,
+    )
+    assert table
+    for _spec, heat, median, unit, limit in table:
+        ratio = float(median) / int(limit) if limit and unit == "working_days" else None
+        assert heat == ("none" if ratio is None else heat_class(ratio))
+    shown = {row[0]: row[1] for row in table}
+    drawn = {}
+    for heat_list in re.findall(r'data-heat="([\w:,]*)" data-waiting', html):
+        drawn.update(pair.split(":") for pair in heat_list.split(",") if pair)
+    assert drawn and all(shown[spec] == heat for spec, heat in drawn.items())
+    url = re.search(r'data-diagram-url="(/dashboards/diagrams/\d+\.bpmn)"', html).group(1)
+    assert client(demo, "admin").get(url).data.startswith(b"<?xml")
+    assert client(demo, "cv.sxd").get(url).status_code == 403

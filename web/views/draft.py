@@ -30,7 +30,8 @@ from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
 from workflows.directory import organisation_names
 from workflows.drafts import Draft
-from workflows.reports import dossier_summary
+from workflows.reports import admin_document, dossier_summary, standard_documents
+from workflows.reports.admin_document import AdminDocument
 from workflows.reports.plan_watch import BackwardPlanner
 from workflows.reports.schedule import BackwardPlan
 
@@ -119,6 +120,67 @@ def summary_docx(draft_id: int) -> Any:
     )
 
 
+PDF = "application/pdf"
+
+
+def report_names() -> dict[str, str]:
+    return {
+        standard_documents.APPRAISAL: _("Appraisal report"),
+        standard_documents.EXAMINATION: _("Examination report"),
+        standard_documents.SUBMISSION: _("Submission (tờ trình) skeleton"),
+    }
+
+
+def document_response(document: AdminDocument, fmt: str, stem: str) -> Response:
+    """``document`` as a DOCX or PDF download named ``stem``."""
+    if fmt == "pdf":
+        content, mimetype = admin_document.pdf_bytes(document), PDF
+    else:
+        content, mimetype = admin_document.docx_bytes(document), DOCX
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+@bp.get("/drafts/<int:draft_id>/reports/<kind>.<any(docx, pdf):fmt>")
+@login_required
+def draft_report(draft_id: int, kind: str, fmt: str) -> Any:
+    """A standard document filled from the draft's recorded steps, for whoever sees the
+    draft page; each export is logged on the reader's export stream."""
+    if kind not in standard_documents.DRAFT_REPORTS:
+        abort(404)
+    actor = current_actor()
+    life = lifecycle()
+    with life.db.write() as session:
+        draft = _draft(session, draft_id)
+        submissions = (
+            life.engine.submissions(draft.instance_id, session=session) if draft.instance_id else []
+        )
+        try:
+            document = standard_documents.draft_report(
+                session, kind, draft, step_records.report_records(submissions)
+            )
+        except standard_documents.ReportUnavailable:
+            abort(
+                409,
+                _(
+                    "The %(report)s cannot be made yet: its step has not been recorded.",
+                    report=report_names()[kind],
+                ),
+            )
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="draft_report_exported",
+            data={"draft": draft.code, "report": kind, "format": fmt},
+        )
+        stem = f"{draft.code}-{standard_documents.FILE_WORDS[kind]}"
+    return document_response(document, fmt, stem)
+
+
 def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
     """The latest start of each remaining step before the target session (None: no target)."""
     planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
@@ -138,14 +200,9 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         notes = comments.comments_of(session, draft.id)
         definition = session.get(Definition, instance.definition_id) if instance else None
         highlight = engine.completed_elements(instance.id, session=session) if instance else None
-        answers = (
-            {
-                r.task_id: r
-                for r in step_records.records(engine.submissions(instance.id, session=session))
-            }
-            if instance
-            else {}
-        )
+        submissions = engine.submissions(instance.id, session=session) if instance else []
+        answers = {r.task_id: r for r in step_records.records(submissions)}
+        reports = standard_documents.available_reports(step_records.report_records(submissions))
         waiting = step_records.waiting_timers(engine, instance.id, session) if instance else []
         stages = called_definitions(session, definition) if definition else []
         active = set(highlight["active"]) if highlight else set()
@@ -158,6 +215,8 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         "drafts/show.html",
         draft=draft,
         schedule=schedule,
+        reports=reports,
+        report_names=report_names(),
         instance=instance,
         timeline=timeline(history, clock.now()),
         events=events,

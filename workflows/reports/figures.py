@@ -232,6 +232,7 @@ class StepTime:
     name_en: str | None = None
     rule_step: str | None = None  # the deadline rule step (None: the step has no rule)
     limit_unit: str | None = None  # working_days | calendar_days
+    definition_id: int | None = None  # the newest definition the step's tasks ran in
 
     @property
     def ratio(self) -> float | None:
@@ -239,6 +240,23 @@ class StepTime:
         if not self.limit or self.limit_unit != "working_days":
             return None
         return self.median / self.limit
+
+    @property
+    def heat(self) -> str:
+        return heat_class(self.ratio)
+
+
+#: The heatmap's classes, by the median's share of the limit: within half of it, within it,
+#: over it; "none" where the step has no limit in working days.
+HEAT_CLASSES = ("low", "mid", "high", "none")
+
+
+def heat_class(ratio: float | None) -> str:
+    if ratio is None:
+        return "none"
+    if ratio <= 0.5:
+        return "low"
+    return "mid" if ratio <= 1 else "high"
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,7 @@ class OpenStep:
     open: int
     overdue: int
     name_en: str | None = None
+    definition_id: int | None = None
 
 
 @dataclass
@@ -342,7 +361,7 @@ def task_figures(
     ).all():
         facts = steps.facts(definition_id, spec)
         by_step[spec] = OpenStep(
-            spec, facts.name or name or spec, int(n), int(late or 0), facts.name_en
+            spec, facts.name or name or spec, int(n), int(late or 0), facts.name_en, definition_id
         )
     first, last = filters.period()
     done = session.execute(
@@ -369,9 +388,11 @@ def task_figures(
     limits: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
     late: Counter[str] = Counter()
     names: dict[str, tuple[str, str | None, str | None]] = {}
+    newest: dict[str, int] = {}
     for spec, name, created, completed, definition_id, document_type, procedure in done:
         facts = steps.facts(definition_id, spec)
         names.setdefault(spec, (facts.name or name or spec, facts.name_en, facts.rule_step))
+        newest[spec] = max(newest.get(spec, 0), definition_id or 0)
         start = vietnam_date(clock.as_utc(created))
         end = vietnam_date(clock.as_utc(completed))
         span = calendar.working_days_between(start, end)
@@ -399,6 +420,7 @@ def task_figures(
                 name_en,
                 rule_step,
                 limit[1] if limit else None,
+                newest.get(spec) or None,
             )
         )
     return TaskFigures(by_agency, by_step, step_times)
