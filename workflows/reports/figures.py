@@ -7,8 +7,9 @@ achieve (:func:`registry_figures`). Every figure comes from ``GROUP BY`` over ro
 items joined to their drafts, the ``human_task`` projection, regulations and their latest
 impact assessment); no workflow is deserialized. The one exception to counting in SQL is
 the spread of step durations: a median and a 90th percentile in *working days* need the
-working-day calendar, so the query returns only the two timestamps of each completed task
-of the period and the quantiles are taken here.
+working-day calendar, so the query counts the completed tasks of the period per step and per
+pair of (Vietnamese) days they arrived and were completed, and the spans and quantiles are
+taken here from those counts (a few thousand groups however many drafts there are).
 
 The plan's state is :func:`workflows.plan.plan_status`'s rule written as one SQL ``CASE``
 (tests check they agree on the demo), so the dashboard and the plan page say the same "8
@@ -24,7 +25,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -102,11 +114,15 @@ def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select
     """One row per plan item of the year: its draft (if any), state and reason, in SQL."""
     today = vietnam_date(now)
     no_draft = Draft.id.is_(None)
-    overdue = exists().where(
-        HumanTask.instance_id == Draft.instance_id,
-        HumanTask.state.in_(OPEN_STATES),
-        HumanTask.due_at < now,
+    # The instances with an open task past its due date, found once from the partial index
+    # on open tasks' due dates, instead of one correlated EXISTS per plan item.
+    late_instances = (
+        select(HumanTask.instance_id)
+        .where(HumanTask.state.in_(OPEN_STATES), HumanTask.due_at < now)
+        .group_by(HumanTask.instance_id)
+        .subquery()
     )
+    overdue = late_instances.c.instance_id.is_not(None)
     session_passed = and_(PlanItem.target_date.is_not(None), PlanItem.target_date < today)
     start_due = and_(
         PlanItem.target_date.is_not(None), PlanItem.target_date < today + DRAFTING_LEAD
@@ -146,6 +162,7 @@ def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select
         )
         .select_from(PlanItem)
         .outerjoin(Draft, Draft.plan_item_id == PlanItem.id)
+        .outerjoin(late_instances, late_instances.c.instance_id == Draft.instance_id)
         .where(
             PlanItem.year == filters.year,
             *_type_conditions(PlanItem.document_type, filters),
@@ -289,6 +306,18 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, VIETNAM_TZ)
 
 
+def _vietnam_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[Any]:
+    """The Vietnamese calendar day of a UTC timestamp, in SQL (Vietnam keeps UTC+7 all year),
+    so completed tasks are grouped by the two days that decide their working-day span."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Ho_Chi_Minh", column), Date)
+    return func.date(column, "+7 hours")
+
+
+def _as_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def percentile(values: list[int], share: float) -> float:
     """Nearest-rank percentile of sorted-or-not ``values`` (the value a share does not pass)."""
     ordered = sorted(values)
@@ -364,15 +393,18 @@ def task_figures(
             spec, facts.name or name or spec, int(n), int(late or 0), facts.name_en, definition_id
         )
     first, last = filters.period()
+    created_day = _vietnam_day(session, HumanTask.created_at)
+    completed_day = _vietnam_day(session, HumanTask.completed_at)
     done = session.execute(
         select(
             HumanTask.spec_id,
-            HumanTask.spec_name,
-            HumanTask.created_at,
-            HumanTask.completed_at,
+            func.max(HumanTask.spec_name),
             ProcessInstance.definition_id,
             Draft.document_type,
             Draft.procedure,
+            created_day,
+            completed_day,
+            func.count(),
         )
         .join(Draft, Draft.instance_id == HumanTask.instance_id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
@@ -382,6 +414,14 @@ def task_figures(
             HumanTask.completed_at < _start_of(last + timedelta(days=1)),
             *conditions,
         )
+        .group_by(
+            HumanTask.spec_id,
+            ProcessInstance.definition_id,
+            Draft.document_type,
+            Draft.procedure,
+            created_day,
+            completed_day,
+        )
     ).all()
     rules = _Rules(session, min(last, vietnam_date(now)))
     spans: dict[str, list[int]] = defaultdict(list)
@@ -389,21 +429,20 @@ def task_figures(
     late: Counter[str] = Counter()
     names: dict[str, tuple[str, str | None, str | None]] = {}
     newest: dict[str, int] = {}
-    for spec, name, created, completed, definition_id, document_type, procedure in done:
+    for spec, name, definition_id, document_type, procedure, created, completed, n in done:
         facts = steps.facts(definition_id, spec)
         names.setdefault(spec, (facts.name or name or spec, facts.name_en, facts.rule_step))
         newest[spec] = max(newest.get(spec, 0), definition_id or 0)
-        start = vietnam_date(clock.as_utc(created))
-        end = vietnam_date(clock.as_utc(completed))
+        start, end = _as_day(created), _as_day(completed)
         span = calendar.working_days_between(start, end)
-        spans[spec].append(span)
+        spans[spec].extend([span] * n)
         rule = rules.rule(document_type, procedure, facts.rule_step) if facts.rule_step else None
         if rule is not None:
-            limits[spec][rule] += 1
+            limits[spec][rule] += n
             amount, unit = rule
             taken = span if unit == "working_days" else (end - start).days
             if taken > amount:
-                late[spec] += 1
+                late[spec] += n
     step_times = []
     for spec, values in sorted(spans.items()):
         name, name_en, rule_step = names[spec]
