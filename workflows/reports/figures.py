@@ -121,15 +121,12 @@ def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select
     """One row per plan item of the year: its draft (if any), state and reason, in SQL."""
     today = vietnam_date(now)
     no_draft = Draft.id.is_(None)
-    # The instances with an open task past its due date, found once from the partial index
-    # on open tasks' due dates, instead of one correlated EXISTS per plan item.
-    late_instances = (
-        select(HumanTask.instance_id)
-        .where(OPEN_TASK, HumanTask.due_at < now)
-        .group_by(HumanTask.instance_id)
-        .subquery()
+    # The instances with an open task past its due date: one non-correlated IN, which the
+    # database answers once from the partial index on open tasks' due dates (a correlated
+    # EXISTS per plan item, or a join to a grouped subquery, walks every task).
+    overdue = Draft.instance_id.in_(
+        select(HumanTask.instance_id).where(OPEN_TASK, HumanTask.due_at < now)
     )
-    overdue = late_instances.c.instance_id.is_not(None)
     session_passed = and_(PlanItem.target_date.is_not(None), PlanItem.target_date < today)
     start_due = and_(
         PlanItem.target_date.is_not(None), PlanItem.target_date < today + DRAFTING_LEAD
@@ -169,7 +166,6 @@ def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select
         )
         .select_from(PlanItem)
         .outerjoin(Draft, Draft.plan_item_id == PlanItem.id)
-        .outerjoin(late_instances, late_instances.c.instance_id == Draft.instance_id)
         .where(
             PlanItem.year == filters.year,
             *_type_conditions(PlanItem.document_type, filters),
