@@ -48,6 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--workdir", help="keep the SQLite files here")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated query names (prefixes) not to run"
+    )
     return parser.parse_args(argv)
 
 
@@ -182,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     with workdir(args.workdir) as folder:
         backends = Backends(folder, not args.no_postgres)
         try:
+            skipped = [name.strip() for name in args.skip.split(",") if name.strip()]
             for backend in backends.names:
+                if args.only and backend != args.only:
+                    continue
                 heading(f"{backend}: loading the demo and {args.drafts:,} drafts")
                 db = backends.database(backend, "dashboards")
                 lifecycle = Lifecycle(db)
@@ -202,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                 results[backend] = {}
                 with clock.frozen_at(NOW):
                     for name, call in queries(lifecycle).items():
+                        if any(name.startswith(prefix) for prefix in skipped):
+                            continue
                         results[backend][name] = _time(call, args.repeats)
                         p50, p95 = results[backend][name]
                         print(f"  {name:<30} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms")
@@ -210,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             backends.close()
     heading(f"Dashboard queries with {args.drafts:,} drafts (ms, {args.repeats} runs)")
     names = list(next(iter(results.values())))
+    if not names:
+        return 0
     header = f"{'query':<30}" + "".join(f" {b + ' p50':>16} {b + ' p95':>16}" for b in results)
     print(header)
     for name in names:
