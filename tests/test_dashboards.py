@@ -14,13 +14,14 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engine import Database, clock
@@ -33,9 +34,12 @@ from workflows.deadlines import rules_snapshot
 from workflows.demo import DEFAULT_PASSWORD, load_demo
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
+from workflows.notifications import Notification, OutboxMessage, render, role_holders
 from workflows.plan import plan_status
 from workflows.registry import impact_summary
-from workflows.reports.schedule import plan_backwards
+from workflows.reports.figures import heat_class
+from workflows.reports.plan_watch import BackwardPlanner, notify_infeasible_plans
+from workflows.reports.schedule import FIRST_REMAINING, plan_backwards
 
 NOW = TRICKY_MOMENTS["working-saturday"]
 
@@ -252,3 +256,172 @@ def test_dossier_summary_docx(demo: tuple[Lifecycle, Flask]) -> None:
             select(func.count()).where(AuditEvent.action == "dossier_summary_exported")
         ).scalar_one()
     assert logged >= 1
+
+
+def test_step_times_name_steps_in_english_and_take_limits_from_the_rule_table(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        task = session.execute(
+            select(HumanTask.id, Draft.document_type, Draft.procedure)
+            .join(Draft, Draft.instance_id == HumanTask.instance_id)
+            .where(HumanTask.spec_id == "Task_drf_draft", HumanTask.state == "completed")
+            .limit(1)
+        ).one()
+        info = lifecycle.engine.user_task_info(task.id, session=session)
+        rule = rules_snapshot(session, task.document_type, vietnam_date(NOW))[
+            task.procedure or "normal"
+        ]["drafting"]
+    assert info is not None and info.name_en and info.due_expr == 'deadline("drafting")'
+    page = client(demo, "admin").get(
+        f"/dashboards/tasks?year={YEAR}", headers={"Accept-Language": "en"}
+    )
+    html = page.get_data(as_text=True)
+    rows = dict(
+        (spec, (name, rule_step, limit))
+        for spec, name, rule_step, limit in re.findall(
+            r'<tr data-step="(\w+)"><th scope="row">([^<]*)</th>(?:<td class="num">[\d.]+</td>){3}'
+            r'<td data-rule="(\w*)">[^<]*</td><td data-limit="(\d*)">',
+            html,
+        )
+    )
+    assert rows["Task_drf_draft"] == (info.name_en, "drafting", str(rule["amount"]))
+    assert rows["Task_drf_approve"][1:] == ("", "")  # its model names no deadline rule
+
+
+def test_plan_list_shows_slack_and_an_infeasible_plan_is_told_once(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    lifecycle, _ = demo
+    today = vietnam_date(NOW)
+    with lifecycle.db.read() as session:
+        planner = BackwardPlanner(session, lifecycle.calendar(), today)
+        candidates = session.execute(
+            select(Draft)
+            .where(Draft.status == "active", Draft.target_date > today)
+            .where(Draft.stage.in_(sorted(FIRST_REMAINING)), Draft.plan_item_id.is_not(None))
+            .order_by(Draft.id)
+        ).scalars()
+        draft, plan = next((d, p) for d in candidates if (p := planner.for_draft(d)) and p.steps)
+        heads = role_holders(session, "agency_head", draft.lead_agency)
+    assert heads
+    html = client(demo, "ct.ubnd").get(f"/plan?year={draft.plan_year}&q={draft.code}")
+    assert f'data-slack="{plan.slack}"' in html.get_data(as_text=True)
+
+    # The day after the first remaining step had to start, the plan is infeasible.
+    late = plan.steps[0].latest_start + timedelta(days=1)
+    while not lifecycle.calendar().is_working_day(late):
+        late += timedelta(days=1)
+    assert late < draft.target_date
+    with lifecycle.db.write() as session:
+        assert notify_infeasible_plans(session, lifecycle.calendar(), late) > 0
+    with lifecycle.db.write() as session:
+        assert notify_infeasible_plans(session, lifecycle.calendar(), late) == 0  # once
+    with lifecycle.db.read() as session:
+        told = session.execute(
+            select(Notification).where(
+                Notification.kind == "plan_infeasible", Notification.draft_id == draft.id
+            )
+        ).scalars()
+        told = list(told)
+        immediate = [n.id for n in told if n.delivery == "immediate"]
+        queued = session.execute(
+            select(func.count()).where(OutboxMessage.notification_id.in_(immediate))
+        ).scalar_one()
+    by_recipient = Counter(n.recipient for n in told)
+    assert all(by_recipient[head] == 1 for head in heads)
+    assert queued == len(immediate)  # e-mailed through the outbox to whoever has an address
+    text = render("plan_infeasible", next(iter(told_params(lifecycle, draft.id))), "en").text
+    assert draft.code in text and "working days behind" in text
+
+
+def told_params(lifecycle: Lifecycle, draft_id: int) -> list[dict]:
+    with lifecycle.db.read() as session:
+        return [
+            n.params
+            for n in session.execute(
+                select(Notification).where(
+                    Notification.kind == "plan_infeasible", Notification.draft_id == draft_id
+                )
+            ).scalars()
+        ]
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text, spaces and line breaks folded to single spaces."""
+    return " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+
+def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> None:
+    lifecycle, _ = demo
+    with lifecycle.db.read() as session:
+        appraised = [
+            (draft, s.data)
+            for draft in session.execute(
+                select(Draft).where(Draft.instance_id.is_not(None)).order_by(Draft.id)
+            ).scalars()
+            for s in lifecycle.engine.submissions(draft.instance_id, session=session)
+            if "appraisal_result" in s.data
+        ]
+    draft, data = appraised[-1]
+    reader = client(demo, "ct.ubnd")
+    page = reader.get(f"/drafts/{draft.id}").get_data(as_text=True)
+    assert f"/drafts/{draft.id}/reports/appraisal.pdf" in page
+    docx = reader.get(f"/drafts/{draft.id}/reports/appraisal.docx")
+    assert docx.status_code == 200
+    document = Document(io.BytesIO(docx.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    header = "\n".join(c.text for c in document.tables[0].rows[0].cells)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Số:" in header
+    assert re.search(r"ngày \d\d tháng \d\d năm \d{4}", header)
+    assert "BÁO CÁO" in text and draft.title in text and data["appraisal_result"] in text
+    pdf = reader.get(f"/drafts/{draft.id}/reports/appraisal.pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf_text(pdf.data)
+    skeleton = reader.get(f"/drafts/{draft.id}/reports/submission.docx")
+    assert "TỜ TRÌNH" in "\n".join(p.text for p in Document(io.BytesIO(skeleton.data)).paragraphs)
+    assert reader.get(f"/drafts/{draft.id}/reports/nonsense.pdf").status_code == 404
+    assert client(demo, "cv.sxd").get(f"/drafts/{draft.id}/reports/appraisal.pdf").status_code in (
+        200,
+        404,
+    )  # the draft page's rule decides
+
+    behind = reader.get(f"/dashboards/plan/behind.docx?year={YEAR}")
+    table = Document(io.BytesIO(behind.data)).tables[1]
+    assert len(table.rows) == 8 + 1  # the demo's 8 items behind plan under the header
+    assert client(demo, "cv.sxd").get(f"/dashboards/plan/behind.pdf?year={YEAR}").status_code == 403
+    with lifecycle.db.read() as session:
+        logged = Counter(
+            session.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.action.in_(("draft_report_exported", "dashboard_exported"))
+                )
+            ).scalars()
+        )
+    assert logged["draft_report_exported"] >= 3 and logged["dashboard_exported"] >= 1
+
+
+def test_heatmap_colours_follow_the_median_against_the_limit(
+    demo: tuple[Lifecycle, Flask],
+) -> None:
+    html = client(demo, "admin").get(f"/dashboards/tasks?year={YEAR}").get_data(as_text=True)
+    table = re.findall(
+        r'<tr data-heat-step="(\w+)" data-heat="(\w+)"><th scope="row">[^<]*</th>'
+        r'<td class="num">([\d.]+)</td><td data-limit-unit="(\w*)">(\d*)',
+        html,
+    )
+    assert table
+    for _spec, heat, median, unit, limit in table:
+        ratio = float(median) / int(limit) if limit and unit == "working_days" else None
+        assert heat == ("none" if ratio is None else heat_class(ratio))
+    shown = {row[0]: row[1] for row in table}
+    drawn = {}
+    for heat_list in re.findall(r'data-heat="([\w:,]*)" data-waiting', html):
+        drawn.update(pair.split(":") for pair in heat_list.split(",") if pair)
+    assert drawn and all(shown[spec] == heat for spec, heat in drawn.items())
+    url = re.search(r'data-diagram-url="(/dashboards/diagrams/\d+\.bpmn)"', html).group(1)
+    assert client(demo, "admin").get(url).data.startswith(b"<?xml")
+    assert client(demo, "cv.sxd").get(url).status_code == 403

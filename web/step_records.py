@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from engine import Engine
@@ -21,6 +22,7 @@ from engine.task_forms import Submission
 from web.forms import DECISION_FIELD, decision_choices, fields_from_schema, localized
 from web.i18n import format_date
 from web.templating import locale_code, org_name, task_title
+from workflows.reports.standard_documents import StepRecord
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,20 @@ def waiting_timers(engine: Engine, instance_id: int, session: Any) -> list[Waiti
     """The timers the draft waits for that are not deadlines of an open step (those show as
     the step's deadline already)."""
     return [t for t in engine.waiting_timers(instance_id, session=session) if not t.on_step]
+
+
+def report_records(submissions: list[Submission]) -> list[StepRecord]:
+    """The completed steps as the standard documents read them: labelled in Vietnamese (the
+    administration's documents are), whatever the reader's language."""
+    with force_locale("vi"):
+        return [
+            StepRecord(
+                title=s.task.title,
+                organisation=s.task.organisation,
+                who=s.task.completed_by,
+                at=s.at,
+                data=s.data,
+                answers=answers(s.data, s.schema),
+            )
+            for s in submissions
+        ]

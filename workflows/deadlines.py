@@ -9,7 +9,8 @@ running keep the rule they started with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import ast
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -387,3 +388,26 @@ def _as_date(value: Any) -> date:
             return date.fromisoformat(text)
         return vietnam_date(clock.as_utc(datetime.fromisoformat(text)))
     raise ValueError(f"{value!r} is not a date")
+
+
+def deadline_steps(source: str) -> Iterator[str]:
+    """The literal step names of every ``deadline(...)`` call in an expression or script.
+
+    Lint checks them against the rule table; the dashboards read a task's due date with it
+    to know which rule limits the step."""
+    for mode in ("eval", "exec"):
+        try:
+            tree = ast.parse(source, mode=mode)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "deadline"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                yield node.args[0].value
+        return

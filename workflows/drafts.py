@@ -55,8 +55,8 @@ class Draft(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")  # one of STATUSES
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
-    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    plan_item_id: Mapped[int | None] = mapped_column(ForeignKey("plan_item.id"), index=True)
     follows_regulation_id: Mapped[int | None] = mapped_column(ForeignKey("regulation.id"))
     follow_up_kind: Mapped[str | None] = mapped_column(String(20))
     rules_as_of: Mapped[date] = mapped_column(Date)

@@ -11,35 +11,14 @@ a draft reaches it ("no deadline rule for step ..."), so lint says so before it 
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from sqlalchemy import select
 
 from engine import Message
 from engine.lint import WARNING, Finding, LintSubject, Rule, model
-from workflows.deadlines import STEP_NAMES, DeadlineRule
+from workflows.deadlines import STEP_NAMES, DeadlineRule, deadline_steps
 from workflows.dossier import DOSSIER_ITEMS
-
-
-def _deadline_steps(source: str) -> Iterator[str]:
-    """The literal step names of every ``deadline(...)`` call in an expression or script."""
-    for mode in ("eval", "exec"):
-        try:
-            tree = ast.parse(source, mode=mode)
-        except (SyntaxError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "deadline"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-            ):
-                yield node.args[0].value
-        return
 
 
 def _sources(subject: LintSubject) -> Iterator[tuple[str | None, str]]:
@@ -64,7 +43,7 @@ def check_deadline_rules(subject: LintSubject) -> Iterator[Finding]:
     rule table before the administrator fills it) is a warning."""
     ruled: set[str] | None = None
     for element_id, source in _sources(subject):
-        for step in _deadline_steps(source):
+        for step in deadline_steps(source):
             if ruled is None:
                 ruled = _steps_with_rules(subject)
             if step in ruled:

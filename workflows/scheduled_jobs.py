@@ -6,7 +6,9 @@
   (:mod:`workflows.reminders`);
 * ``outbox``: deliver the notifications waiting in the outbox, by SMTP, outside any
   database transaction (:func:`workflows.notifications.deliver_outbox`);
-* ``digest``: each morning, the daily summary of the day before for those who asked for one.
+* ``digest``: each morning, the daily summary of the day before for those who asked for one;
+* ``plan_watch``: each morning, the heads are told about drafts whose backward plan has
+  become infeasible (:func:`workflows.reports.plan_watch.notify_infeasible_plans`).
 
 Each job claims its items from rows, so any number of processes may run them at once.
 """
@@ -23,6 +25,7 @@ from workflows.lifecycle import Lifecycle
 from workflows.notifications import build_digests, deliver_outbox
 from workflows.notifications.smtp import Mailer
 from workflows.reminders import send_due_reminders
+from workflows.reports.plan_watch import notify_infeasible_plans
 
 #: Mails one run of the outbox job sends at most (the next run, seconds later, goes on).
 OUTBOX_PER_RUN = 5000
@@ -34,6 +37,7 @@ class JobSettings:
     reminders_every: timedelta = timedelta(minutes=5)
     outbox_every: timedelta = timedelta(seconds=30)
     digest_at: time = time(7, 0)
+    plan_watch_at: time = time(6, 30)
     #: None: no SMTP configured; notifications wait in the outbox (and the pages).
     mailer: Mailer | None = None
 
@@ -58,6 +62,10 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
         yesterday = vietnam_date(clock.now()) - timedelta(days=1)
         return build_digests(db, yesterday)
 
+    def plan_watch() -> int:
+        with db.write() as session:
+            return notify_infeasible_plans(session, lifecycle.calendar())
+
     return [
         Job("timers", fire_timers, Message("Fire due BPMN timers"), every=settings.timers_every),
         Job(
@@ -77,5 +85,11 @@ def lifecycle_jobs(lifecycle: Lifecycle, settings: JobSettings | None = None) ->
             digest,
             Message("The daily summary of the day before"),
             daily_at=settings.digest_at,
+        ),
+        Job(
+            "plan_watch",
+            plan_watch,
+            Message("Tell the heads about drafts that can no longer reach their session"),
+            daily_at=settings.plan_watch_at,
         ),
     ]

@@ -236,6 +236,10 @@ def test_main_pages_as_their_users_see_them(
     screenshot(admin, "dashboard-plan.png", full_page=True)
     admin.goto("/dashboards/tasks")
     expect(admin.locator("figure.chart svg").first).to_be_visible()
+    # The heatmap: bpmn-js draws the steps' diagrams with a badge of the tasks waiting there.
+    heatmap = admin.locator(".heatmap .diagram").first
+    expect(heatmap).to_have_attribute("data-diagram-state", "ready")
+    expect(admin.locator(".heatmap .djs-overlay .heat-count").first).to_be_visible()
     screenshot(admin, "dashboard-tasks.png", full_page=True)
     admin.goto("/dashboards/registry")
     expect(admin.locator("tr[data-impact=total] td")).to_have_text(str(len(REGULATIONS)))

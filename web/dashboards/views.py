@@ -9,22 +9,32 @@ tables (:func:`_tables_*`), and each export is appended to the reader's audit st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import distinct, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, audit, clock
+from engine.models import Definition
 from web import params
 from web.access import can_view_draft
 from web.auth import current_actor, login_required
 from web.dashboards import bp, charts
 from web.extensions import lifecycle
-from web.templating import document_type_name, org_name, stage_name
+from web.templating import (
+    deadline_step_name,
+    document_type_name,
+    org_name,
+    stage_name,
+    step_name,
+)
+from web.views.draft import document_response
 from web.views.draft_list import draft_url
 from web.views.plan import reason_label, state_labels
 from web.views.regulations import impact_labels, status_labels
@@ -39,11 +49,16 @@ from workflows.reports.figures import (
     PLAN_STATES,
     UNASSESSED,
     Filters,
+    TaskFigures,
     plan_drafts,
     plan_figures,
     registry_figures,
     task_figures,
 )
+from workflows.reports.plan_watch import BackwardPlanner
+from workflows.reports.standard_documents import FILE_WORDS, BehindItem, behind_plan_report
+from workflows.reports.steps import StepCatalog
+from workflows.roles import STAGE_CODES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -191,11 +206,10 @@ def plan() -> Any:
         figures = plan_figures(session, filters, scope)
         drafts = plan_drafts(session, filters, scope, state=state)
         ids = [row.draft_id for row in drafts if row.draft_id is not None]
-        visible = {
-            d.id
-            for d in session.execute(select(Draft).where(Draft.id.in_(ids))).scalars()
-            if can_view_draft(session, actor, d)
-        }
+        found = list(session.execute(select(Draft).where(Draft.id.in_(ids))).scalars())
+        visible = {d.id for d in found if can_view_draft(session, actor, d)}
+        planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+        slack = {d.id: planner.for_draft(d) for d in found}
         choices = _choices(session, scope)
     labels = state_labels()
     agencies = sorted(figures.by_agency)
@@ -216,6 +230,7 @@ def plan() -> Any:
         reason_label=reason_label,
         drafts=drafts,
         links={i: draft_url(i) for i in visible},
+        slack=slack,
         chart=chart,
         **choices,
     )
@@ -231,11 +246,65 @@ def plan_xlsx() -> Any:
         return _export(session, actor, "plan", filters, tables)
 
 
+@bp.get("/plan/behind.<any(docx, pdf):fmt>")
+@login_required
+def behind_plan(fmt: str) -> Any:
+    """The behind-plan report (the items of the filtered plan behind schedule, why, and their
+    slack) as DOCX or PDF, for the plan dashboard's readers; each export is logged."""
+    actor = current_actor()
+    filters = _filters()
+    with lifecycle().db.write() as session:
+        scope = _scope(session, actor)
+        figures = plan_figures(session, filters, scope)
+        rows = plan_drafts(session, filters, scope, state="behind")
+        ids = [row.draft_id for row in rows if row.draft_id is not None]
+        planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+        plans = {
+            d.id: planner.for_draft(d)
+            for d in session.execute(select(Draft).where(Draft.id.in_(ids))).scalars()
+        }
+        with force_locale("vi"):
+            items = [
+                BehindItem(
+                    row.draft_code,
+                    row.title,
+                    row.agency,
+                    row.target_date,
+                    row.stage,
+                    reason_label(row.reason),
+                    plans.get(row.draft_id) if row.draft_id else None,
+                )
+                for row in rows
+            ]
+        document = behind_plan_report(session, filters.year, figures.totals, items)
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="dashboard_exported",
+            data={
+                "dashboard": "behind_plan",
+                "format": fmt,
+                **{k: str(v) for k, v in _query(filters).items()},
+            },
+        )
+    return document_response(document, fmt, f"{FILE_WORDS['behind_plan']}-{filters.year}")
+
+
 # Tasks ----------------------------------------------------------------------------------------
 
 
+def unit_labels() -> dict[str, str]:
+    return {"working_days": _("working days"), "calendar_days": _("calendar days")}
+
+
+def _task_figures(session: Session, filters: Filters, scope: DashboardScope) -> TaskFigures:
+    life = lifecycle()
+    return task_figures(session, filters, scope, life.calendar(), StepCatalog(life.engine, session))
+
+
 def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> list[Table]:
-    figures = task_figures(session, filters, scope, lifecycle().calendar())
+    figures = _task_figures(session, filters, scope)
     return [
         Table(
             _("Open tasks by agency"),
@@ -245,7 +314,7 @@ def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> l
         Table(
             _("Open tasks by step"),
             [_("Step"), _("Open"), _("Overdue")],
-            [[name, n, late] for name, n, late in figures.by_step.values()],
+            [[step_name(s, s.spec_id), s.open, s.overdue] for s in figures.by_step.values()],
         ),
         Table(
             _("Time per step"),
@@ -254,15 +323,97 @@ def _task_tables(session: Session, filters: Filters, scope: DashboardScope) -> l
                 _("Completed"),
                 _("Median (working days)"),
                 _("90th percentile (working days)"),
-                _("Statutory limit (working days)"),
+                _("Deadline rule"),
+                _("Statutory limit"),
+                _("Unit"),
                 _("Completed late"),
             ],
             [
-                [t.name, t.completed, t.median, t.p90, t.limit, t.over_limit]
+                [
+                    step_name(t, t.spec_id),
+                    t.completed,
+                    t.median,
+                    t.p90,
+                    deadline_step_name(t.rule_step) if t.rule_step else "",
+                    t.limit,
+                    unit_labels().get(t.limit_unit or "", ""),
+                    t.over_limit,
+                ]
                 for t in figures.step_times
             ],
         ),
     ]
+
+
+def heat_labels() -> dict[str, str]:
+    return {
+        "low": _("Within half of the limit"),
+        "mid": _("Within the limit"),
+        "high": _("Over the limit"),
+        "none": _("No limit in working days"),
+    }
+
+
+@dataclass(frozen=True)
+class HeatDiagram:
+    definition_id: int
+    name: str
+    heat: str  # "element:class,..." for diagram.js
+    waiting: str  # "element:count,..."
+
+
+def _stage_order(key: str) -> tuple[int, str]:
+    stage = key.removeprefix("stage_")
+    return (STAGE_CODES.index(stage) + 1 if stage in STAGE_CODES else 0, key)
+
+
+def heat_diagrams(session: Session, figures: TaskFigures) -> list[HeatDiagram]:
+    """The newest deployed diagrams that draw the dashboard's steps, with each step's heat
+    (median time against its limit) and the drafts waiting there now."""
+    heat = {t.spec_id: t.heat for t in figures.step_times}
+    waiting = {s.spec_id: s.open for s in figures.by_step.values()}
+    elements = set(heat) | set(waiting)
+    if not elements:
+        return []
+    newest = (
+        select(Definition.key, func.max(Definition.version).label("version"))
+        .where(Definition.kind == "bpmn")
+        .group_by(Definition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Definition.id, Definition.key, Definition.name, Definition.xml).join(
+            newest, and_(Definition.key == newest.c.key, Definition.version == newest.c.version)
+        )
+    ).all()
+    found = []
+    for row in sorted(rows, key=lambda r: _stage_order(r.key)):
+        drawn = [e for e in sorted(elements) if f'id="{e}"' in row.xml]
+        if not drawn:
+            continue
+        found.append(
+            HeatDiagram(
+                row.id,
+                row.name or row.key,
+                ",".join(f"{e}:{heat[e]}" for e in drawn if e in heat),
+                ",".join(f"{e}:{waiting[e]}" for e in drawn if waiting.get(e)),
+            )
+        )
+    return found
+
+
+@bp.get("/diagrams/<int:definition_id>.bpmn")
+@login_required
+def diagram_xml(definition_id: int) -> Response:
+    """A deployed BPMN model for the heatmap (dashboard readers only; models hold no data)."""
+    actor = current_actor()
+    with lifecycle().db.read() as session:
+        _scope(session, actor)
+        definition = session.get(Definition, definition_id)
+        if definition is None or definition.kind != "bpmn":
+            abort(404)
+        xml = definition.xml
+    return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/tasks")
@@ -272,7 +423,8 @@ def tasks() -> Any:
     filters = _filters()
     with lifecycle().db.read() as session:
         scope = _scope(session, actor)
-        figures = task_figures(session, filters, scope, lifecycle().calendar())
+        figures = _task_figures(session, filters, scope)
+        diagrams = heat_diagrams(session, figures)
         choices = _choices(session, scope)
     orgs = list(figures.by_agency)
     open_chart = charts.stacked_bars(
@@ -288,16 +440,21 @@ def tasks() -> Any:
     times = figures.step_times
     time_chart = charts.grouped_bars(
         _("Time per step (working days)"),
-        [t.name for t in times],
+        [step_name(t, t.spec_id) for t in times],
         {
             _("Median"): [t.median for t in times],
             _("90th percentile"): [t.p90 for t in times],
-            _("Statutory limit"): [t.limit for t in times],
+            _("Statutory limit"): [
+                t.limit if t.limit_unit == "working_days" else None for t in times
+            ],
         },
     )
     first, last = filters.period()
     return render_template(
         "dashboards/tasks.html",
+        unit_labels=unit_labels(),
+        diagrams=diagrams,
+        heat_labels=heat_labels(),
         filters=filters,
         query=_query(filters),
         figures=figures,

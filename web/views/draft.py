@@ -28,11 +28,12 @@ from web.extensions import lifecycle
 from web.i18n import localize
 from workflows import comments, dossier, draft_admin
 from workflows.calendar import vietnam_date
-from workflows.deadlines import rules_snapshot
 from workflows.directory import organisation_names
 from workflows.drafts import Draft
-from workflows.reports import dossier_summary
-from workflows.reports.schedule import BackwardPlan, plan_backwards
+from workflows.reports import admin_document, dossier_summary, standard_documents
+from workflows.reports.admin_document import AdminDocument
+from workflows.reports.plan_watch import BackwardPlanner
+from workflows.reports.schedule import BackwardPlan
 
 bp = Blueprint("draft", __name__)
 
@@ -119,19 +120,71 @@ def summary_docx(draft_id: int) -> Any:
     )
 
 
+PDF = "application/pdf"
+
+
+def report_names() -> dict[str, str]:
+    return {
+        standard_documents.APPRAISAL: _("Appraisal report"),
+        standard_documents.EXAMINATION: _("Examination report"),
+        standard_documents.SUBMISSION: _("Submission (tờ trình) skeleton"),
+    }
+
+
+def document_response(document: AdminDocument, fmt: str, stem: str) -> Response:
+    """``document`` as a DOCX or PDF download named ``stem``."""
+    if fmt == "pdf":
+        content, mimetype = admin_document.pdf_bytes(document), PDF
+    else:
+        content, mimetype = admin_document.docx_bytes(document), DOCX
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+@bp.get("/drafts/<int:draft_id>/reports/<kind>.<any(docx, pdf):fmt>")
+@login_required
+def draft_report(draft_id: int, kind: str, fmt: str) -> Any:
+    """A standard document filled from the draft's recorded steps, for whoever sees the
+    draft page; each export is logged on the reader's export stream."""
+    if kind not in standard_documents.DRAFT_REPORTS:
+        abort(404)
+    actor = current_actor()
+    life = lifecycle()
+    with life.db.write() as session:
+        draft = _draft(session, draft_id)
+        submissions = (
+            life.engine.submissions(draft.instance_id, session=session) if draft.instance_id else []
+        )
+        try:
+            document = standard_documents.draft_report(
+                session, kind, draft, step_records.report_records(submissions)
+            )
+        except standard_documents.ReportUnavailable:
+            abort(
+                409,
+                _(
+                    "The %(report)s cannot be made yet: its step has not been recorded.",
+                    report=report_names()[kind],
+                ),
+            )
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="draft_report_exported",
+            data={"draft": draft.code, "report": kind, "format": fmt},
+        )
+        stem = f"{draft.code}-{standard_documents.FILE_WORDS[kind]}"
+    return document_response(document, fmt, stem)
+
+
 def backward_plan(session: Session, draft: Draft) -> BackwardPlan | None:
     """The latest start of each remaining step before the target session (None: no target)."""
-    if draft.target_date is None or draft.status != "active":
-        return None
-    rules = rules_snapshot(session, draft.document_type, draft.rules_as_of)
-    return plan_backwards(
-        lifecycle().calendar(),
-        rules.get(draft.procedure or "normal", {}),
-        draft.document_type,
-        draft.stage,
-        draft.target_date,
-        vietnam_date(clock.now()),
-    )
+    planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+    return planner.for_draft(draft)
 
 
 def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
@@ -147,14 +200,9 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         notes = comments.comments_of(session, draft.id)
         definition = session.get(Definition, instance.definition_id) if instance else None
         highlight = engine.completed_elements(instance.id, session=session) if instance else None
-        answers = (
-            {
-                r.task_id: r
-                for r in step_records.records(engine.submissions(instance.id, session=session))
-            }
-            if instance
-            else {}
-        )
+        submissions = engine.submissions(instance.id, session=session) if instance else []
+        answers = {r.task_id: r for r in step_records.records(submissions)}
+        reports = standard_documents.available_reports(step_records.report_records(submissions))
         waiting = step_records.waiting_timers(engine, instance.id, session) if instance else []
         stages = called_definitions(session, definition) if definition else []
         active = set(highlight["active"]) if highlight else set()
@@ -167,6 +215,8 @@ def _page(draft_id: int, *, status: int = 200, reason: str = "") -> Any:
         "drafts/show.html",
         draft=draft,
         schedule=schedule,
+        reports=reports,
+        report_names=report_names(),
         instance=instance,
         timeline=timeline(history, clock.now()),
         events=events,

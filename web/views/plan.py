@@ -26,6 +26,7 @@ from workflows.calendar import vietnam_date
 from workflows.drafts import DOCUMENT_TYPES
 from workflows.plan import PlanItem, PlanStatus, plan_status
 from workflows.plan_entry import may_edit_plan
+from workflows.reports.plan_watch import BackwardPlanner
 
 bp = Blueprint("plan", __name__)
 
@@ -89,14 +90,18 @@ def index() -> Any:
             if row.draft is not None and can_view_draft(session, actor, row.draft)
         }
         may_edit = may_edit_plan(session, actor)
-    counts = Counter(row.state for row in rows)
-    matching = [
-        row
-        for row in rows
-        if (not state or row.state == state) and _matches(row, text, document_type, lead_agency)
-    ]
-    pages = max(1, -(-len(matching) // page_size))
-    shown = matching[(page - 1) * page_size : page * page_size]
+        counts = Counter(row.state for row in rows)
+        matching = [
+            row
+            for row in rows
+            if (not state or row.state == state) and _matches(row, text, document_type, lead_agency)
+        ]
+        pages = max(1, -(-len(matching) // page_size))
+        shown = matching[(page - 1) * page_size : page * page_size]
+        planner = BackwardPlanner(session, lifecycle().calendar(), vietnam_date(clock.now()))
+        slack = {
+            row.draft.id: planner.for_draft(row.draft) for row in shown if row.draft is not None
+        }
     agencies = sorted({row.item.lead_agency for row in rows})
     start_links = {
         row.item.id: url_for("drafts.new", plan_item=row.item.id)
@@ -124,6 +129,7 @@ def index() -> Any:
         document_types=DOCUMENT_TYPES,
         state_labels=state_labels(),
         reason_label=reason_label,
+        slack=slack,
         draft_links=draft_links,
         start_links=start_links,
         may_edit=may_edit,

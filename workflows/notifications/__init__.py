@@ -5,7 +5,7 @@ This package owns telling people about their work:
 - :mod:`.model` — the tables: notifications (unique per recipient, kind, topic and period),
   the e-mail outbox, each person's delivery preferences;
 - :mod:`.kinds` — the kinds (new task, released task, assigned task, rework, reminder,
-  escalation, daily digest) and their words in the reader's language;
+  escalation, a plan become infeasible, daily digest) and their words in the reader's language;
 - :mod:`.notify` — creating notifications (and their outbox rows) in the caller's
   transaction; what the escalation service and the scheduler's reminder jobs call;
 - :mod:`.events` — the engine listeners that notify what a step or a change of hands
@@ -27,6 +27,7 @@ from workflows.notifications.kinds import (
     DIGEST_KIND,
     ESCALATION,
     KINDS,
+    PLAN_INFEASIBLE,
     REMINDER,
     REWORK,
     TASK_ASSIGNED,
@@ -49,6 +50,7 @@ __all__ = [
     "DIGEST_KIND",
     "ESCALATION",
     "KINDS",
+    "PLAN_INFEASIBLE",
     "REMINDER",
     "REWORK",
     "TASK_ASSIGNED",

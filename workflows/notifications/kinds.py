@@ -27,10 +27,20 @@ TASK_ASSIGNED = "task_assigned"
 REWORK = "rework"
 REMINDER = "reminder"
 ESCALATION = "escalation"
+PLAN_INFEASIBLE = "plan_infeasible"
 DIGEST_KIND = "digest"
 
 #: Every kind, in the order the profile page lists them.
-KINDS = (TASK_NEW, TASK_RETURNED, TASK_ASSIGNED, REWORK, REMINDER, ESCALATION, DIGEST_KIND)
+KINDS = (
+    TASK_NEW,
+    TASK_RETURNED,
+    TASK_ASSIGNED,
+    REWORK,
+    REMINDER,
+    ESCALATION,
+    PLAN_INFEASIBLE,
+    DIGEST_KIND,
+)
 #: The kinds a person chooses a delivery for (a digest is always sent as it is).
 CHOOSABLE_KINDS = KINDS[:-1]
 
@@ -42,6 +52,7 @@ KIND_NAMES: dict[str, str] = {
     REWORK: Message("A draft returned to me for rework"),
     REMINDER: Message("A reminder before a task is due"),
     ESCALATION: Message("An overdue step escalated to me"),
+    PLAN_INFEASIBLE: Message("A draft that can no longer reach its target session in time"),
     DIGEST_KIND: Message("The daily summary"),
 }
 
@@ -52,6 +63,7 @@ _SUBJECTS: dict[str, str] = {
     REWORK: Message("Returned for rework: %(step)s (%(draft)s)"),
     REMINDER: Message("Reminder: %(step)s (%(draft)s) is due on %(due)s"),
     ESCALATION: Message("Overdue: %(step)s (%(draft)s)"),
+    PLAN_INFEASIBLE: Message("Behind the plan for the session of %(due)s: %(draft)s"),
     DIGEST_KIND: Message("Your Lexflow summary of %(day)s: %(count)s notifications"),
 }
 
@@ -68,6 +80,11 @@ _BODIES: dict[str, str] = {
     ),
     REMINDER: Message("The step “%(step)s” of %(about)s is due on %(due)s."),
     ESCALATION: Message("The step “%(step)s” of %(about)s is past its statutory time limit."),
+    PLAN_INFEASIBLE: Message(
+        "Counting back from the target session on %(due)s with the statutory time limits, the "
+        "step “%(step)s” of %(about)s had to start by %(start)s: the plan is %(behind)s "
+        "working days behind and can no longer be kept without shortening a statutory period."
+    ),
     DIGEST_KIND: Message("What Lexflow told you on %(day)s:"),
 }
 
@@ -128,6 +145,8 @@ def _values(params: Mapping[str, Any], language: str, translate: Translate) -> d
         "day": _date(params.get("day")),
         "count": len(params.get("items") or ()),
         "holder": str(params.get("holder") or translate(_NOBODY.template)),
+        "start": _date(params.get("latest_start")),
+        "behind": str(params.get("behind") or ""),
     }
 
 

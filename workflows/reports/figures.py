@@ -7,8 +7,9 @@ achieve (:func:`registry_figures`). Every figure comes from ``GROUP BY`` over ro
 items joined to their drafts, the ``human_task`` projection, regulations and their latest
 impact assessment); no workflow is deserialized. The one exception to counting in SQL is
 the spread of step durations: a median and a 90th percentile in *working days* need the
-working-day calendar, so the query returns only the two timestamps of each completed task
-of the period and the quantiles are taken here.
+working-day calendar, so the query counts the completed tasks of the period per step and per
+pair of (Vietnamese) days they arrived and were completed, and the spans and quantiles are
+taken here from those counts (a few thousand groups however many drafts there are).
 
 The plan's state is :func:`workflows.plan.plan_status`'s rule written as one SQL ``CASE``
 (tests check they agree on the demo), so the dashboard and the plan page say the same "8
@@ -22,13 +23,27 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.models import OPEN_STATES, HumanTask
+from engine.models import OPEN_STATES, HumanTask, ProcessInstance
 from workflows.calendar import VIETNAM_TZ, WorkingCalendar, vietnam_date
+from workflows.deadlines import rules_snapshot
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft
 from workflows.plan import DRAFTING_LEAD, PlanItem
 from workflows.registry import (
@@ -40,6 +55,7 @@ from workflows.registry import (
     status_is,
 )
 from workflows.reports.access import DashboardScope
+from workflows.reports.steps import StepCatalog
 
 LEVELS = ("province", "commune")
 PLAN_STATES = ("behind", "on_track", "not_started", "done", "dropped")
@@ -50,6 +66,12 @@ PLAN_REASONS = (
     "an administrator cancelled the draft",
 )
 UNASSESSED = "unassessed"
+#: An open task, written as the partial indexes on open work say it: SQLite uses a partial
+#: index only when the query's condition visibly implies the index's (engine.task_queries).
+OPEN_TASK: ColumnElement[bool] = text(  # type: ignore[assignment]
+    "human_task.state IN ('open', 'claimed')"
+)
+assert set(OPEN_STATES) == {"open", "claimed"}  # noqa: S101 - the text above must follow
 
 
 @dataclass(frozen=True)
@@ -99,10 +121,11 @@ def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select
     """One row per plan item of the year: its draft (if any), state and reason, in SQL."""
     today = vietnam_date(now)
     no_draft = Draft.id.is_(None)
-    overdue = exists().where(
-        HumanTask.instance_id == Draft.instance_id,
-        HumanTask.state.in_(OPEN_STATES),
-        HumanTask.due_at < now,
+    # The instances with an open task past its due date: one non-correlated IN, which the
+    # database answers once from the partial index on open tasks' due dates (a correlated
+    # EXISTS per plan item, or a join to a grouped subquery, walks every task).
+    overdue = Draft.instance_id.in_(
+        select(HumanTask.instance_id).where(OPEN_TASK, HumanTask.due_at < now)
     )
     session_passed = and_(PlanItem.target_date.is_not(None), PlanItem.target_date < today)
     start_due = and_(
@@ -220,20 +243,58 @@ def plan_drafts(
 @dataclass(frozen=True)
 class StepTime:
     spec_id: str
-    name: str
+    name: str  # the model's name (Vietnamese)
     completed: int
     median: float
     p90: float
-    limit: int | None  # working days the rule table gave these tasks (the most common)
-    over_limit: int  # completed later than their due day
+    limit: int | None  # the rule table's period for this step (the most common over its tasks)
+    over_limit: int  # completed in more time than their rule allows
+    name_en: str | None = None
+    rule_step: str | None = None  # the deadline rule step (None: the step has no rule)
+    limit_unit: str | None = None  # working_days | calendar_days
+    definition_id: int | None = None  # the newest definition the step's tasks ran in
+
+    @property
+    def ratio(self) -> float | None:
+        """The median against the limit (1.0: the median takes the whole period)."""
+        if not self.limit or self.limit_unit != "working_days":
+            return None
+        return self.median / self.limit
+
+    @property
+    def heat(self) -> str:
+        return heat_class(self.ratio)
+
+
+#: The heatmap's classes, by the median's share of the limit: within half of it, within it,
+#: over it; "none" where the step has no limit in working days.
+HEAT_CLASSES = ("low", "mid", "high", "none")
+
+
+def heat_class(ratio: float | None) -> str:
+    if ratio is None:
+        return "none"
+    if ratio <= 0.5:
+        return "low"
+    return "mid" if ratio <= 1 else "high"
+
+
+@dataclass(frozen=True)
+class OpenStep:
+    spec_id: str
+    name: str
+    open: int
+    overdue: int
+    name_en: str | None = None
+    definition_id: int | None = None
 
 
 @dataclass
 class TaskFigures:
     #: organisation -> (open, overdue)
     by_agency: dict[str, tuple[int, int]]
-    #: step (spec id) -> (name, open, overdue)
-    by_step: dict[str, tuple[str, int, int]]
+    #: step (spec id) -> its open and overdue tasks
+    by_step: dict[str, OpenStep]
     step_times: list[StepTime] = field(default_factory=list)
 
 
@@ -248,10 +309,39 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, VIETNAM_TZ)
 
 
+def _vietnam_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[Any]:
+    """The Vietnamese calendar day of a UTC timestamp, in SQL (Vietnam keeps UTC+7 all year),
+    so completed tasks are grouped by the two days that decide their working-day span."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("Asia/Ho_Chi_Minh", column), Date)
+    return func.date(column, "+7 hours")
+
+
+def _as_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def percentile(values: list[int], share: float) -> float:
     """Nearest-rank percentile of sorted-or-not ``values`` (the value a share does not pass)."""
     ordered = sorted(values)
     return float(ordered[max(0, math.ceil(share * len(ordered)) - 1)])
+
+
+class _Rules:
+    """Rule-table periods per (document type, procedure, step), read once per document type."""
+
+    def __init__(self, session: Session, as_of: date) -> None:
+        self._session = session
+        self._as_of = as_of
+        self._snapshots: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def rule(self, document_type: str, procedure: str | None, step: str) -> tuple[int, str] | None:
+        if document_type not in self._snapshots:
+            self._snapshots[document_type] = rules_snapshot(
+                self._session, document_type, self._as_of
+            )
+        rule = self._snapshots[document_type].get(procedure or "normal", {}).get(step)
+        return (int(rule["amount"]), str(rule["unit"])) if rule else None
 
 
 def task_figures(
@@ -259,13 +349,17 @@ def task_figures(
     filters: Filters,
     scope: DashboardScope,
     calendar: WorkingCalendar,
+    steps: StepCatalog,
     now: datetime | None = None,
 ) -> TaskFigures:
     """Open and overdue tasks of drafts by agency and step; step times over the period.
 
     Open work is what is open *now*, whatever the year; the year (or ``period_from`` and
-    ``period_to``) chooses which completed tasks the step times cover. Durations and limits
-    are in working days (Art. 147: the day the task arrived is not counted).
+    ``period_to``) chooses which completed tasks the step times cover. Durations are in
+    working days (Art. 147: the day the task arrived is not counted). A step's limit is the
+    rule table's period for the deadline rule its model names (``steps``), for each task's
+    document type and procedure as the table stands at the end of the period; a step whose
+    model names no rule has no limit.
     """
     now = clock.as_utc(now) if now else clock.now()
     conditions = _draft_task_conditions(filters, scope)
@@ -274,7 +368,7 @@ def task_figures(
         select()
         .select_from(HumanTask)
         .join(Draft, Draft.instance_id == HumanTask.instance_id)
-        .where(HumanTask.state.in_(OPEN_STATES), *conditions)
+        .where(OPEN_TASK, *conditions)
     )
     by_agency = {
         org or "": (int(n), int(late or 0))
@@ -284,59 +378,93 @@ def task_figures(
             .order_by(HumanTask.organisation)
         ).all()
     }
-    by_step = {
-        spec: (name or spec, int(n), int(late or 0))
-        for spec, name, n, late in session.execute(
-            base.add_columns(
-                HumanTask.spec_id, func.max(HumanTask.spec_name), func.count(), overdue
-            )
-            .group_by(HumanTask.spec_id)
-            .order_by(HumanTask.spec_id)
-        ).all()
-    }
+    by_step: dict[str, OpenStep] = {}
+    for spec, name, definition_id, n, late in session.execute(
+        base.add_columns(
+            HumanTask.spec_id,
+            func.max(HumanTask.spec_name),
+            func.max(ProcessInstance.definition_id),
+            func.count(),
+            overdue,
+        )
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .group_by(HumanTask.spec_id)
+        .order_by(HumanTask.spec_id)
+    ).all():
+        facts = steps.facts(definition_id, spec)
+        by_step[spec] = OpenStep(
+            spec, facts.name or name or spec, int(n), int(late or 0), facts.name_en, definition_id
+        )
     first, last = filters.period()
+    created_day = _vietnam_day(session, HumanTask.created_at)
+    completed_day = _vietnam_day(session, HumanTask.completed_at)
     done = session.execute(
         select(
             HumanTask.spec_id,
-            HumanTask.spec_name,
-            HumanTask.created_at,
-            HumanTask.completed_at,
-            HumanTask.due_at,
+            func.max(HumanTask.spec_name),
+            ProcessInstance.definition_id,
+            Draft.document_type,
+            Draft.procedure,
+            created_day,
+            completed_day,
+            func.count(),
         )
         .join(Draft, Draft.instance_id == HumanTask.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(
             HumanTask.state == "completed",
             HumanTask.completed_at >= _start_of(first),
             HumanTask.completed_at < _start_of(last + timedelta(days=1)),
             *conditions,
         )
+        .group_by(
+            HumanTask.spec_id,
+            ProcessInstance.definition_id,
+            Draft.document_type,
+            Draft.procedure,
+            created_day,
+            completed_day,
+        )
     ).all()
+    rules = _Rules(session, min(last, vietnam_date(now)))
     spans: dict[str, list[int]] = defaultdict(list)
-    limits: dict[str, Counter[int]] = defaultdict(Counter)
+    limits: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
     late: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    for spec, name, created, completed, due in done:
-        names.setdefault(spec, name or spec)
-        start = vietnam_date(clock.as_utc(created))
-        spans[spec].append(
-            calendar.working_days_between(start, vietnam_date(clock.as_utc(completed)))
+    names: dict[str, tuple[str, str | None, str | None]] = {}
+    newest: dict[str, int] = {}
+    for spec, name, definition_id, document_type, procedure, created, completed, n in done:
+        facts = steps.facts(definition_id, spec)
+        names.setdefault(spec, (facts.name or name or spec, facts.name_en, facts.rule_step))
+        newest[spec] = max(newest.get(spec, 0), definition_id or 0)
+        start, end = _as_day(created), _as_day(completed)
+        span = calendar.working_days_between(start, end)
+        spans[spec].extend([span] * n)
+        rule = rules.rule(document_type, procedure, facts.rule_step) if facts.rule_step else None
+        if rule is not None:
+            limits[spec][rule] += n
+            amount, unit = rule
+            taken = span if unit == "working_days" else (end - start).days
+            if taken > amount:
+                late[spec] += n
+    step_times = []
+    for spec, values in sorted(spans.items()):
+        name, name_en, rule_step = names[spec]
+        limit = limits[spec].most_common(1)[0][0] if limits[spec] else None
+        step_times.append(
+            StepTime(
+                spec,
+                name,
+                len(values),
+                float(statistics.median(values)),
+                percentile(values, 0.9),
+                limit[0] if limit else None,
+                late[spec],
+                name_en,
+                rule_step,
+                limit[1] if limit else None,
+                newest.get(spec) or None,
+            )
         )
-        if due is not None:
-            limits[spec][calendar.working_days_between(start, vietnam_date(clock.as_utc(due)))] += 1
-            if clock.as_utc(completed) > clock.as_utc(due):
-                late[spec] += 1
-    step_times = [
-        StepTime(
-            spec,
-            names[spec],
-            len(values),
-            float(statistics.median(values)),
-            percentile(values, 0.9),
-            limits[spec].most_common(1)[0][0] if limits[spec] else None,
-            late[spec],
-        )
-        for spec, values in sorted(spans.items())
-    ]
     return TaskFigures(by_agency, by_step, step_times)
 
 

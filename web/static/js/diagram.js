@@ -4,6 +4,9 @@
 // attributes, each a comma-separated list of BPMN element ids:
 //   data-completed  -> marked "highlight-done"   (steps already done)
 //   data-active     -> marked "highlight-active" (steps open now)
+// and two lists of id:value pairs (the tasks dashboard's heatmap):
+//   data-heat       -> id:low|mid|high|none, marked "heat-<value>"
+//   data-waiting    -> id:count, a badge with the count on the element (an overlay)
 // data-error-message is shown in the element when the diagram cannot be drawn.
 // Kept in a file (not inline) so the Content-Security-Policy can forbid inline scripts.
 "use strict";
@@ -19,6 +22,12 @@
       .split(",")
       .map((id) => id.trim())
       .filter(Boolean);
+  }
+
+  function pairs(value) {
+    return ids(value)
+      .map((pair) => pair.split(":"))
+      .filter((parts) => parts.length === 2 && parts[0] && parts[1]);
   }
 
   function showError(container, detail) {
@@ -59,6 +68,20 @@
           if (registry.get(id)) {
             canvas.addMarker(id, marker);
           }
+        }
+      }
+      for (const [id, heat] of pairs(container.dataset.heat)) {
+        if (registry.get(id) && /^(low|mid|high|none)$/.test(heat)) {
+          canvas.addMarker(id, `heat-${heat}`);
+        }
+      }
+      const overlays = viewer.get("overlays");
+      for (const [id, count] of pairs(container.dataset.waiting)) {
+        if (registry.get(id) && /^\d+$/.test(count)) {
+          const badge = document.createElement("span");
+          badge.className = "heat-count";
+          badge.textContent = count;
+          overlays.add(id, "waiting", { position: { top: -10, right: 10 }, html: badge });
         }
       }
       canvas.zoom("fit-viewport", "auto");
