@@ -42,7 +42,7 @@ DRAFT = {
 def own_postgres() -> Iterator[PostgresServer]:
     if os.environ.get("LEXFLOW_TEST_PG_URL"):
         pytest.skip("needs a PostgreSQL server of its own to stop (LEXFLOW_TEST_PG_URL is set)")
-    server = start_postgres()
+    server = start_postgres(durable_commits=True)  # what was committed must survive the stop
     yield server
     server.stop()
 

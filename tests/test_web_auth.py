@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.support.web import csrf_token, sign_in
-from web import create_app
+from web import refuse_to_serve_with_test_settings
 
 
 def test_sign_in_and_out(client: FlaskClient) -> None:
@@ -56,4 +56,4 @@ def test_error_pages_and_headers(client: FlaskClient) -> None:
 def test_the_app_refuses_the_test_suites_cheap_password_hashing_outside_tests() -> None:
     """The suite hashes with argon2's cheapest parameters; a served app must not."""
     with pytest.raises(RuntimeError, match="LEXFLOW_INSECURE_FAST_PASSWORD_HASHING=1"):
-        create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x", "TESTING": False})
+        refuse_to_serve_with_test_settings()

@@ -14,6 +14,16 @@ from web.extensions import csrf, init_lifecycle
 from workflows import accounts
 
 
+def refuse_to_serve_with_test_settings() -> None:
+    """Raise when the process hashes passwords the test suite's cheap way: the serving entry
+    points (``web.wsgi``, ``lexflow run``) call it, tests build apps without it."""
+    if accounts.insecure_fast_hashing():
+        raise RuntimeError(
+            f"{accounts.FAST_HASHING_VARIABLE}=1 makes password hashes cheap to crack; it is for "
+            "the test suite only: unset it to serve Lexflow"
+        )
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; ``config`` overrides settings (tests pass DATABASE_URL, SECRET_KEY...)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -21,13 +31,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
-    # TESTING, or TEST_SERVER for the suite's live servers (which keep Flask's real error pages)
-    test_run = app.config.get("TESTING") or app.config.get("TEST_SERVER")
-    if accounts.insecure_fast_hashing() and not test_run:
-        raise RuntimeError(
-            f"{accounts.FAST_HASHING_VARIABLE}=1 makes password hashes cheap to crack; it is for "
-            "the test suite only: unset it to serve Lexflow"
-        )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

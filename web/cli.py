@@ -45,8 +45,12 @@ def build() -> click.Group:
     @click.option("--port", default=int(os.environ.get("LEXFLOW_PORT", "5000")), show_default=True)
     @click.option("--no-scheduler", is_flag=True, help="Run no background jobs in this process.")
     def run(host: str, port: int, no_scheduler: bool) -> None:
-        from web import create_app, scheduler
+        from web import create_app, refuse_to_serve_with_test_settings, scheduler
 
+        try:
+            refuse_to_serve_with_test_settings()
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
         app = _app_or_exit(create_app)
         if not no_scheduler:
             scheduler.start(app)

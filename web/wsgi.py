@@ -8,7 +8,8 @@ the ``post_worker_init`` hook in ``gunicorn.conf.py``, or else on its first requ
 
 from __future__ import annotations
 
-from web import create_app, scheduler
+from web import create_app, refuse_to_serve_with_test_settings, scheduler
 
+refuse_to_serve_with_test_settings()
 app = create_app()
 scheduler.start_on_first_request(app)

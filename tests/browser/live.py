@@ -62,7 +62,6 @@ def serve(lifecycle: Lifecycle) -> Iterator[LiveServer]:
             "DATABASE_URL": lifecycle.db.url,
             "SECRET_KEY": "browser-test-secret",
             "TESTING": False,
-            "TEST_SERVER": True,
             "SCHEDULER_ENABLED": False,
         }
     )

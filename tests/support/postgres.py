@@ -107,7 +107,10 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer:
+def start_postgres(*, durable_commits: bool = False) -> PostgresServer:
+    """A throwaway server on loopback. ``durable_commits``: a commit is in the WAL before it is
+    answered (``synchronous_commit`` stays on), for tests that kill the server and count what
+    survived; otherwise the last commits may vanish with an immediate stop."""
     url = os.environ.get("LEXFLOW_TEST_PG_URL")
     if url:
         return PostgresServer(url=url)
@@ -150,7 +153,8 @@ def start_postgres() -> PostgresServer:
     port = _free_port()
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        f"-c synchronous_commit={'on' if durable_commits else 'off'} "
+        "-c full_page_writes=off -c max_connections=200"
     )
     _pg_ctl_start(as_user, pg_ctl, base, options)
     server = PostgresServer(
