@@ -222,10 +222,15 @@ def download(draft_id: int, version_id: int) -> Response:
         version = session.get(dossier.DocumentVersion, version_id)
         if version is None or version.draft_id != draft_id or version.item_code not in PUBLIC_ITEMS:
             abort(404)
-        try:
-            data = dossier.read_file(version)
-        except FileNotFoundError:
-            abort(404)
+        return _attachment(version)
+
+
+def _attachment(version: dossier.DocumentVersion) -> Response:
+    """The stored file of ``version`` as a download (404 when the file is gone)."""
+    try:
+        data = dossier.read_file(version)
+    except FileNotFoundError:
+        abort(404)
     response = Response(data, mimetype=version.content_type)
     response.headers.set("Content-Disposition", "attachment", filename=version.filename)
     return response
@@ -258,10 +263,4 @@ def regulation_document(regulation_id: int) -> Response:
         version = session.get(dossier.DocumentVersion, version_id) if version_id else None
         if version is None:
             abort(404)
-        try:
-            data = dossier.read_file(version)
-        except FileNotFoundError:
-            abort(404)
-    response = Response(data, mimetype=version.content_type)
-    response.headers.set("Content-Disposition", "attachment", filename=version.filename)
-    return response
+        return _attachment(version)
