@@ -4,15 +4,18 @@ Vietnamese by default and English after the switch, and dates read DD/MM/YYYY in
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from datetime import UTC, date, datetime
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
@@ -20,7 +23,7 @@ from markupsafe import escape
 
 from engine import clock
 from tests.support.web import csrf_token, sign_in
-from web.i18n import format_date, format_datetime
+from web.i18n import compile_catalogues, format_date, format_datetime
 from workflows.calendar import vietnam_date
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +149,37 @@ def test_the_english_catalogue_follows_the_template_and_keeps_the_msgids() -> No
 
 def test_compiled_catalogues_are_not_sources() -> None:
     assert not list(TRANSLATIONS.rglob("*.mo")), "compiled .mo files belong in the instance folder"
+
+
+def _compile_after(barrier: Barrier, target: Path) -> None:
+    barrier.wait(timeout=30)
+    compile_catalogues(target)
+
+
+def test_processes_that_compile_the_catalogues_at_once_all_succeed(tmp_path: Path) -> None:
+    """The suite's workers and gunicorn's workers start together on a fresh instance folder
+    (CI once failed 1,568 tests because two workers renamed the same partial file)."""
+    context = multiprocessing.get_context("fork")
+    for round_ in range(5):
+        target = tmp_path / str(round_)
+        barrier = context.Barrier(6)
+        workers = [context.Process(target=_compile_after, args=(barrier, target)) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0] * 6
+        compiled = sorted(path.relative_to(target).as_posix() for path in target.rglob("*"))
+        assert compiled == [
+            "en",
+            "en/LC_MESSAGES",
+            "en/LC_MESSAGES/messages.mo",
+            "vi",
+            "vi/LC_MESSAGES",
+            "vi/LC_MESSAGES/messages.mo",
+        ]
+        with (target / "vi/LC_MESSAGES/messages.mo").open("rb") as compiled_file:
+            assert read_mo(compiled_file).get("Sign in") is not None
 
 
 def _po(locale: str) -> Path:

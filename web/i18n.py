@@ -7,6 +7,8 @@ sources, and are not committed).
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,7 +36,9 @@ def compile_catalogues(target: Path) -> Path:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as source:
             catalog = read_po(source, locale=relative.parts[0])
-        partial = mo_path.with_suffix(".mo.part")
+        # Several processes may compile at once (gunicorn workers, the suite's xdist workers):
+        # each writes its own partial file and renames it atomically over the same target.
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
         with partial.open("wb") as out:
             write_mo(out, catalog)
         partial.replace(mo_path)
