@@ -135,14 +135,28 @@ def read_model(name: str) -> bytes:
 
 
 # Web ------------------------------------------------------------------------------------------
-@pytest.fixture
-def lifecycle(database: Database):
-    """The domain on a fresh database, with the test province seeded (no models deployed)."""
+def _seed_province(url: str) -> None:
     from tests.support import province
+
+    database = Database(url)
+    try:
+        with database.write() as session:
+            province.seed(session)
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def lifecycle(database: Database, database_factory: DatabaseFactory):
+    """The domain on a fresh database, with the test province seeded (no models deployed).
+
+    The province is seeded once per process and day (its rows carry the day's timestamps)
+    and copied into each test's database.
+    """
     from workflows.lifecycle import Lifecycle
 
-    with database.write() as session:
-        province.seed(session)
+    day = clock.now().date().isoformat()
+    database_factory.fill(database.url, f"province-{day}", _seed_province)
     return Lifecycle(Database(database.url))
 
 

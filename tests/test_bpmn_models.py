@@ -35,6 +35,7 @@ from engine import (
 )
 from engine.definitions import MAX_FILES
 from engine.task_queries import TaskInfo
+from tests.support.databases import DatabaseFactory
 from workflows.calendar import VIETNAM_TZ, WorkingCalendar
 from workflows.deadlines import ANY, DEFAULT_RULES, PROCEDURES, deadline_functions
 from workflows.demo_province import (
@@ -534,7 +535,7 @@ ORG_NAMES = {org.code: (org.name_vi, org.name_en) for org in ORGANISATIONS}
 class Run:
     """An engine with every model deployed, a moving clock and helpers to work tasks."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, deployed: bool = False) -> None:
         self.recorded = Recorded()
         calendar = WorkingCalendar()
         self.directory = demo_directory()
@@ -556,6 +557,9 @@ class Run:
         self.ledger_counts = {"comments_received": 2, "comments_accepted": 1,
                               "comments_explained": 1}  # fmt: skip
         self.engine.add_completion_check(self._ledger_counts)
+        if deployed:  # the database holds this very deployment (see the ``run`` fixture)
+            self.definitions = self.engine.definitions()
+            return
         with clock.frozen_at(self.now):
             self.definitions = self.engine.deploy(model_files(), "process_owner")
 
@@ -595,9 +599,20 @@ class Run:
         return self.engine.instance_data(iid)
 
 
+def _deploy_every_model(url: str) -> None:
+    database = Database(url)
+    try:
+        Run(database)
+    finally:
+        database.dispose()
+
+
 @pytest.fixture
-def run(database: Database) -> Run:
-    return Run(database)
+def run(database: Database, database_factory: DatabaseFactory) -> Run:
+    """An engine on a database where every model is deployed (deployed once per process and
+    copied: a deployment lints and parses 41 files, the larger part of a short test)."""
+    database_factory.fill(database.url, "bpmn_models", _deploy_every_model)
+    return Run(database, deployed=True)
 
 
 def vn_date(moment: datetime | None) -> date:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -29,6 +31,8 @@ class DatabaseFactory:
         self.postgres = postgres
         self._sqlite_template: Path | None = None
         self._pg_template_ready = False
+        self._prepared_sqlite: dict[str, Path] = {}
+        self._prepared_postgresql: dict[str, _Snapshot] = {}
 
     # SQLite ---------------------------------------------------------------------------------
     def sqlite(self) -> str:
@@ -81,6 +85,34 @@ class DatabaseFactory:
             cleaner.dispose()
         return url
 
+    # Prepared contents ----------------------------------------------------------------------
+    def fill(self, url: str, key: str, prepare: Callable[[str], None]) -> None:
+        """Make the fresh database at ``url`` hold what ``prepare(url)`` writes.
+
+        ``prepare`` runs once per process and ``key``; later tests get a copy of its result
+        (SQLite's backup API, or the rows put back with ``COPY`` on PostgreSQL), so a costly
+        set-up such as seeding the province or deploying every model is paid once, not per
+        test. ``prepare`` must close what it opens.
+        """
+        backend = make_url(url).get_backend_name()
+        if backend == "sqlite":
+            template = self._prepared_sqlite.get(key)
+            path = make_url(url).database or ""
+            if template is None:
+                prepare(url)
+                template = self.root / f"prepared-{os.getpid()}-{next(_counter)}.sqlite3"
+                _sqlite_copy(Path(path), template)
+                self._prepared_sqlite[key] = template
+            else:
+                _sqlite_copy(template, Path(path))
+            return
+        snapshot = self._prepared_postgresql.get(key)
+        if snapshot is None:
+            prepare(url)
+            self._prepared_postgresql[key] = _Snapshot.take(url)
+        else:
+            snapshot.restore(url)
+
     def drop(self, url: str) -> None:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
@@ -88,3 +120,74 @@ class DatabaseFactory:
                 Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
             return
         # PostgreSQL: the database is reused (emptied) by the next test of this process.
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a SQLite database whole, its write-ahead log included (a file copy is not)."""
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
+
+
+class _Snapshot:
+    """Every row and sequence of a PostgreSQL database, to put back into the emptied one."""
+
+    def __init__(self, tables: dict[str, bytes], sequences: list[tuple[str, int, bool]]) -> None:
+        self.tables = tables
+        self.sequences = sequences
+
+    @classmethod
+    def take(cls, url: str) -> _Snapshot:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                tables: dict[str, bytes] = {}
+                names = conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                ).scalars()
+                for name in names:
+                    data = bytearray()
+                    with raw.cursor().copy(f'COPY "{name}" TO STDOUT (FORMAT binary)') as copy:
+                        for chunk in copy:
+                            data += chunk
+                    tables[name] = bytes(data)
+                sequences = [
+                    (row.name, row.last_value, row.is_called)
+                    for row in conn.execute(
+                        text(
+                            "SELECT format('%I', sequencename) AS name, "
+                            "coalesce(last_value, 1) AS last_value, "
+                            "last_value IS NOT NULL AS is_called "
+                            "FROM pg_sequences WHERE schemaname = 'public'"
+                        )
+                    )
+                ]
+        finally:
+            engine.dispose()
+        return cls(tables, sequences)
+
+    def restore(self, url: str) -> None:
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                # Rows go back as they were: no trigger runs (the audit chain is copied whole).
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                cursor = raw.cursor()
+                for name, data in self.tables.items():
+                    with cursor.copy(f'COPY "{name}" FROM STDIN (FORMAT binary)') as copy:
+                        copy.write(data)
+                for name, value, called in self.sequences:
+                    conn.execute(
+                        text("SELECT setval(:name, :value, :called)"),
+                        {"name": name, "value": value, "called": called},
+                    )
+        finally:
+            engine.dispose()
