@@ -7,7 +7,11 @@ national motto and the place and date on the right), the kind of document and it
 "Kính gửi" when it is addressed, the body (headings, paragraphs, tables), then the
 recipients ("Nơi nhận") beside the signer's title. Two renderers read it:
 
-* :func:`docx_bytes` with python-docx (a kept library), as the dossier summary is written;
+* :func:`docx_bytes` with docxtpl (a kept library) from the committed Word template
+  ``templates/admin_document.docx`` (authored by :mod:`.admin_document_template`, and anyone
+  may rework it in Word keeping its ``{{ }}`` fields), as the synthesis table and the dossier
+  summary are: every text goes in as a value, never into the template's source, so a title
+  or an answer holding ``{{ 7*7 }}`` comes out as typed (Jinja never evaluates values);
 * :func:`pdf_bytes` with WeasyPrint (a kept library): the HTML template
   ``templates/admin_document.html`` laid out in A4 with Times-like fonts. WeasyPrint was
   chosen over converting the DOCX with LibreOffice headless: it is a Python wheel plus
@@ -22,15 +26,17 @@ recipients ("Nơi nhận") beside the signer's title. Two renderers read it:
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
+from docxtpl import DocxTemplate
+from docxtpl.subdoc import Subdoc
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from workflows.reports.admin_document_template import TEMPLATE, runs
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_LINE = "Độc lập - Tự do - Hạnh phúc"
@@ -79,87 +85,68 @@ class AdminDocument:
         )
 
 
-def _run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False, size: int = 13):
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.italic = italic
-    run.font.size = Pt(size)
-    return run
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _cell_lines(cell: Any, lines: list[tuple[str, dict[str, Any]]]) -> None:
-    first = True
-    for text, style in lines:
-        paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
-        first = False
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, text, **style)
+def plain(text: object) -> str:
+    """``text`` as a value a DOCX can hold: line ends as ``\\n`` (docxtpl makes them line
+    breaks), characters XML cannot carry (form feeds, NULs typed or pasted) dropped."""
+    return _NOT_XML.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _table(template: DocxTemplate, block: TableBlock) -> Subdoc:
+    subdoc = template.new_subdoc()
+    table = subdoc.add_table(rows=1, cols=len(block.header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, block.header, strict=True):
+        runs(cell.paragraphs[0], (plain(text), {"bold": True, "size": 12}))
+    for row in block.rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            runs(cell.paragraphs[0], (plain(text), {"size": 12}))
+    section = template.get_docx().sections[0]  # the columns share the template's text width
+    width = (section.page_width - section.left_margin - section.right_margin) // len(block.header)
+    for column in table.columns:
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+    return subdoc
+
+
+def _block(template: DocxTemplate, block: Block) -> dict[str, Any]:
+    if isinstance(block, Heading):
+        return {"kind": "heading", "text": plain(block.text)}
+    if isinstance(block, Paragraph):
+        return {"kind": "paragraph", "label": plain(block.label or ""), "text": plain(block.text)}
+    return {"kind": "table", "table": _table(template, block)}
+
+
+def docx_values(doc: AdminDocument, template: DocxTemplate) -> dict[str, Any]:
+    """What the DOCX template's fields show: every text is a value, never template source."""
+    return {
+        "superior_upper": plain((doc.superior or "").upper()),
+        "superior": bool(doc.superior),
+        "issuing_body_upper": plain(doc.issuing_body.upper()),
+        "number": plain(doc.number),
+        "motto": MOTTO,
+        "motto_line": MOTTO_LINE,
+        "date_line": plain(doc.date_line),
+        "draft_note": plain(doc.draft_note or ""),
+        "kind": plain(doc.kind),
+        "subject": plain(doc.subject),
+        "addressee": plain(doc.addressee or ""),
+        "blocks": [_block(template, block) for block in doc.blocks],
+        "recipients": [plain(name) for name in doc.recipients],
+        "signer_title_upper": plain(doc.signer_title.upper()),
+    }
 
 
 def docx_bytes(doc: AdminDocument) -> bytes:
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    normal = document.styles["Normal"]
-    normal.font.name = "Times New Roman"
-    normal.font.size = Pt(13)
-    head = document.add_table(rows=1, cols=2)
-    left: list[tuple[str, dict[str, Any]]] = []
-    if doc.superior:
-        left.append((doc.superior.upper(), {"size": 12}))
-    left.append((doc.issuing_body.upper(), {"bold": True, "size": 12}))
-    left.append((doc.number, {"size": 13}))
-    _cell_lines(head.rows[0].cells[0], left)
-    _cell_lines(
-        head.rows[0].cells[1],
-        [
-            (MOTTO, {"bold": True, "size": 12}),
-            (MOTTO_LINE, {"bold": True, "size": 13}),
-            (doc.date_line, {"italic": True, "size": 13}),
-        ],
-    )
-    if doc.draft_note:
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        _run(paragraph, doc.draft_note, bold=True)
-    for text, bold, size in ((doc.kind, True, 14), (doc.subject, True, 14)):
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, text, bold=bold, size=size)
-    if doc.addressee:
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(paragraph, f"Kính gửi: {doc.addressee}")
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            _run(document.add_paragraph(), block.text, bold=True)
-        elif isinstance(block, Paragraph):
-            paragraph = document.add_paragraph()
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-            if block.label:
-                _run(paragraph, f"{block.label}: ", bold=True)
-            _run(paragraph, block.text)
-        else:
-            table = document.add_table(rows=1, cols=len(block.header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, block.header, strict=True):
-                cell.text = ""
-                _run(cell.paragraphs[0], text, bold=True, size=12)
-            for row in block.rows:
-                for cell, text in zip(table.add_row().cells, row, strict=True):
-                    cell.text = ""
-                    _run(cell.paragraphs[0], text, size=12)
-    document.add_paragraph()
-    foot = document.add_table(rows=1, cols=2)
-    recipients = foot.rows[0].cells[0]
-    _run(recipients.paragraphs[0], "Nơi nhận:", bold=True, italic=True, size=12)
-    for name in doc.recipients:
-        _run(recipients.add_paragraph(), f"- {name};", size=11)
-    _cell_lines(foot.rows[0].cells[1], [(doc.signer_title.upper(), {"bold": True})])
+    """``doc`` rendered from ``templates/admin_document.docx`` (authored by
+    :mod:`workflows.reports.admin_document_template`, editable in Word)."""
+    template = DocxTemplate(str(TEMPLATE))
+    template.render(docx_values(doc, template), autoescape=True)
     out = io.BytesIO()
-    document.save(out)
+    template.save(out)
     return out.getvalue()
 
 
