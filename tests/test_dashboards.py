@@ -378,11 +378,28 @@ def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> No
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Số:" in header
     assert re.search(r"ngày \d\d tháng \d\d năm \d{4}", header)
     assert "BÁO CÁO" in text and draft.title in text and data["appraisal_result"] in text
+    issuer, motto = (c.text.split("\n") for c in document.tables[0].rows[0].cells)
+    assert issuer[-1].startswith("Số:") and "/BC-" in issuer[-1]
+    assert issuer[-2] == issuer[-2].upper() and issuer[-2].strip()  # the issuing body
+    today = vietnam_date(NOW)
+    assert motto[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert motto[2].endswith(f", ngày {today:%d} tháng {today:%m} năm {today:%Y}")
+    assert any(p.text.startswith("Kính gửi: ") for p in document.paragraphs)
+    recipients, signer = document.tables[-1].rows[0].cells
+    assert recipients.text.startswith("Nơi nhận:\n- ") and recipients.text.endswith("- Lưu: VT;")
+    assert signer.text == "GIÁM ĐỐC"
     pdf = reader.get(f"/drafts/{draft.id}/reports/appraisal.pdf")
     assert pdf.mimetype == "application/pdf"
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf_text(pdf.data)
-    skeleton = reader.get(f"/drafts/{draft.id}/reports/submission.docx")
-    assert "TỜ TRÌNH" in "\n".join(p.text for p in Document(io.BytesIO(skeleton.data)).paragraphs)
+    skeleton = Document(io.BytesIO(reader.get(f"/drafts/{draft.id}/reports/submission.docx").data))
+    texts = [p.text for p in skeleton.paragraphs]
+    assert texts[:2] == ["DỰ THẢO", "TỜ TRÌNH"]
+    history = skeleton.tables[1]  # the steps so far, a body table between the paragraphs
+    assert [c.text for c in history.rows[0].cells] == ["TT", "Bước", "Cơ quan", "Ngày hoàn thành"]
+    assert history.rows[1].cells[0].text == "1" and re.fullmatch(
+        r"\d\d/\d\d/\d{4}", history.rows[1].cells[3].text
+    )
+    assert skeleton.tables[-1].rows[0].cells[0].text.endswith("- Lưu: VT;")
     assert reader.get(f"/drafts/{draft.id}/reports/nonsense.pdf").status_code == 404
     assert client(demo, "cv.sxd").get(f"/drafts/{draft.id}/reports/appraisal.pdf").status_code in (
         200,
@@ -392,6 +409,7 @@ def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> No
     behind = reader.get(f"/dashboards/plan/behind.docx?year={YEAR}")
     table = Document(io.BytesIO(behind.data)).tables[1]
     assert len(table.rows) == 8 + 1  # the demo's 8 items behind plan under the header
+    assert table.rows[1].cells[0].text == "1" and len(table.rows[1].cells) == 6
     assert client(demo, "cv.sxd").get(f"/dashboards/plan/behind.pdf?year={YEAR}").status_code == 403
     with lifecycle.db.read() as session:
         logged = Counter(
@@ -402,6 +420,28 @@ def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> No
             ).scalars()
         )
     assert logged["draft_report_exported"] >= 3 and logged["dashboard_exported"] >= 1
+
+
+def test_jinja_typed_into_a_title_comes_out_as_typed(demo: tuple[Lifecycle, Flask]) -> None:
+    """docxtpl renders with Jinja: what a user types is a value, never template source."""
+    lifecycle, _ = demo
+    typed = "{{ 7*7 }} {%p for x in y %}{% if 1 %}<b>&amp;\x0c"
+    with lifecycle.db.write() as session:
+        draft = session.execute(
+            select(Draft).where(Draft.instance_id.is_not(None)).order_by(Draft.id).limit(1)
+        ).scalar_one()
+        draft_id, title, draft.title = draft.id, draft.title, typed
+    shown = typed.replace("\x0c", "")  # a form feed no DOCX can hold is dropped
+    try:
+        reader = client(demo, "ct.ubnd")
+        for path in ("summary.docx", "reports/submission.docx"):
+            response = reader.get(f"/drafts/{draft_id}/{path}")
+            assert response.status_code == 200, path
+            text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+            assert shown in text and "49" not in text, path
+    finally:
+        with lifecycle.db.write() as session:
+            session.get(Draft, draft_id).title = title
 
 
 def test_heatmap_colours_follow_the_median_against_the_limit(

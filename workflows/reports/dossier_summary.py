@@ -1,4 +1,4 @@
-"""The dossier summary of a draft as a DOCX document (python-docx, a kept library).
+"""The dossier summary of a draft as a DOCX document (docxtpl, a kept library).
 
 What a leader takes to a meeting: the administrative heading (issuing body, the national
 emblem line, the date), what the draft is (code, title, type, lead agency, target session),
@@ -12,16 +12,17 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docxtpl import DocxTemplate
 
 from engine import clock
 from engine.task_queries import TaskInfo
 from workflows.calendar import vietnam_date
 from workflows.dossier import DocumentVersion, item_name
 from workflows.drafts import DOCUMENT_TYPES, Draft
+from workflows.reports.admin_document import MOTTO, MOTTO_LINE, plain
+from workflows.reports.dossier_summary_template import TEMPLATE
 
 STATE_VI = {
     "open": "Đang chờ",
@@ -38,44 +39,18 @@ def _day(moment: datetime | date | None) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _centered(document: Document, text: str, *, bold: bool = False, size: int = 13) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.font.size = Pt(size)
-
-
-def _table(document: Document, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text
-
-
 def summary_docx(
     draft: Draft,
     steps: Sequence[TaskInfo],
     documents: Sequence[DocumentVersion],
     names: dict[str, str],
 ) -> bytes:
-    """The summary of ``draft``; ``names`` maps organisation codes to their names."""
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(13)
-    _centered(document, names.get(draft.issuing_body, draft.issuing_body).upper(), bold=True)
-    _centered(document, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True)
-    _centered(document, "Độc lập - Tự do - Hạnh phúc", bold=True)
+    """The summary of ``draft``; ``names`` maps organisation codes to their names.
+
+    Rendered from ``templates/dossier_summary.docx`` (authored by
+    :mod:`workflows.reports.dossier_summary_template`, editable in Word): every text is a
+    value of the template, never its source."""
     today = vietnam_date(clock.now())
-    _centered(document, f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}", size=12)
-    _centered(document, "TÓM TẮT HỒ SƠ DỰ THẢO", bold=True, size=14)
-    _centered(document, f"{draft.code}: {draft.title}", bold=True)
     facts = [
         ("Loại văn bản", DOCUMENT_TYPES.get(draft.document_type, (draft.document_type,))[0]),
         ("Cơ quan chủ trì", names.get(draft.lead_agency, draft.lead_agency)),
@@ -86,21 +61,23 @@ def summary_docx(
         ("Số, ký hiệu", draft.number or ""),
         ("Ngày ký", _day(draft.signed_on)),
     ]
-    document.add_heading("Thông tin chung", level=2)
-    _table(document, ("Mục", "Nội dung"), [(k, v) for k, v in facts if v])
-    document.add_heading("Các bước xử lý", level=2)
-    _table(
-        document,
-        ("Bước", "Cơ quan", "Người thực hiện", "Nhận", "Hạn", "Xong", "Tình trạng"),
-        [
-            (
-                step.title,
-                names.get(step.organisation or "", step.organisation or ""),
-                step.completed_by or step.assignee or "",
-                _day(step.created_at),
-                _day(step.due_at),
-                _day(step.completed_at),
-                STATE_VI.get(step.state, step.state)
+    values = {
+        "issuing_body_upper": names.get(draft.issuing_body, draft.issuing_body).upper(),
+        "motto": MOTTO,
+        "motto_line": MOTTO_LINE,
+        "date_line": f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}",
+        "code": draft.code,
+        "title": draft.title,
+        "facts": [{"name": k, "value": v} for k, v in facts if v],
+        "steps": [
+            {
+                "title": step.title,
+                "organisation": names.get(step.organisation or "", step.organisation or ""),
+                "who": step.completed_by or step.assignee or "",
+                "received": _day(step.created_at),
+                "due": _day(step.due_at),
+                "done": _day(step.completed_at),
+                "state": STATE_VI.get(step.state, step.state)
                 + (
                     " (quá hạn)"
                     if step.due_at
@@ -108,19 +85,33 @@ def summary_docx(
                     and step.state != "cancelled"
                     else ""
                 ),
-            )
+            }
             for step in steps
         ],
-    )
-    document.add_heading("Tài liệu trong hồ sơ", level=2)
-    _table(
-        document,
-        ("Thành phần", "Phiên bản", "Tệp", "Người tải lên", "Ngày"),
-        [
-            (item_name(v.item_code), str(v.version), v.filename, v.uploaded_by, _day(v.uploaded_at))
+        "documents": [
+            {
+                "item": item_name(v.item_code),
+                "version": str(v.version),
+                "filename": v.filename,
+                "uploaded_by": v.uploaded_by,
+                "day": _day(v.uploaded_at),
+            }
             for v in documents
         ],
-    )
+    }
+    template = DocxTemplate(str(TEMPLATE))
+    template.render(_plain(values), autoescape=True)
     out = io.BytesIO()
-    document.save(out)
+    template.save(out)
     return out.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    """Every text of ``value`` made fit for a DOCX (:func:`~.admin_document.plain`)."""
+    if isinstance(value, str):
+        return plain(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
