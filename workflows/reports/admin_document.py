@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from docx.shared import Pt
 from docxtpl import DocxTemplate
 from docxtpl.subdoc import Subdoc
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -109,6 +110,8 @@ def _table(template: DocxTemplate, block: TableBlock) -> Subdoc:
         column.width = width
         for cell in column.cells:
             cell.width = width
+            spacing = cell.paragraphs[0].paragraph_format
+            spacing.space_before = spacing.space_after = Pt(2)
     return subdoc
 
 
@@ -120,7 +123,7 @@ def _block(template: DocxTemplate, block: Block) -> dict[str, Any]:
     return {"kind": "table", "table": _table(template, block)}
 
 
-def docx_values(doc: AdminDocument, template: DocxTemplate) -> dict[str, Any]:
+def _values(doc: AdminDocument, template: DocxTemplate) -> dict[str, Any]:
     """What the DOCX template's fields show: every text is a value, never template source."""
     return {
         "superior_upper": plain((doc.superior or "").upper()),
@@ -144,7 +147,7 @@ def docx_bytes(doc: AdminDocument) -> bytes:
     """``doc`` rendered from ``templates/admin_document.docx`` (authored by
     :mod:`workflows.reports.admin_document_template`, editable in Word)."""
     template = DocxTemplate(str(TEMPLATE))
-    template.render(docx_values(doc, template), autoescape=True)
+    template.render(_values(doc, template), autoescape=True)
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()

@@ -60,6 +60,8 @@ def line(
         paragraph = where.add_paragraph()
     if align is not None:
         paragraph.alignment = align
+    if isinstance(where, _Cell):  # heading, recipients: lines set close
+        paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(0)
     return runs(paragraph, (text, style))
 
 
@@ -68,6 +70,8 @@ def new_document(*, size: int = 13) -> DocumentObject:
     document = Document()
     style = document.styles["Normal"]
     style.font.name, style.font.size = "Times New Roman", Pt(size)
+    style.paragraph_format.space_before, style.paragraph_format.space_after = Pt(0), Pt(6)
+    style.paragraph_format.line_spacing = 1.15
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
@@ -101,7 +105,7 @@ def build_template() -> bytes:
     line(right, "{{ date_line }}", italic=True)
 
     line(document, "{%p if draft_note %}")
-    line(document, "{{ draft_note }}", align=LEFT, bold=True)
+    line(document, "{{ draft_note }}", align=LEFT, bold=True).paragraph_format.space_before = Pt(6)
     line(document, "{%p endif %}")
     line(document, "{{ kind }}", bold=True, size=14)
     line(document, "{{ subject }}", bold=True, size=14)
@@ -115,11 +119,12 @@ def build_template() -> bytes:
     line(document, '{%p elif block.kind == "table" %}')
     line(document, "{{p block.table }}")
     line(document, "{%p else %}")
-    runs(
+    body = runs(
         document.add_paragraph(),
         ("{% if block.label %}{{ block.label }}: {% endif %}", {"bold": True}),
         ("{{ block.text }}", {}),
-    ).alignment = JUSTIFY
+    )
+    body.alignment, body.paragraph_format.first_line_indent = JUSTIFY, Mm(10)
     line(document, "{%p endif %}")
     line(document, "{%p endfor %}")
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from docx.document import Document as DocumentObject
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
 
 from workflows.reports.admin_document_template import TEMPLATES, line, new_document, saved
 
@@ -24,22 +26,36 @@ STEPS = ("Bước", "Cơ quan", "Người thực hiện", "Nhận", "Hạn", "Xo
 DOCUMENTS = ("Thành phần", "Phiên bản", "Tệp", "Người tải lên", "Ngày")
 
 
-def _table(document: DocumentObject, header: Sequence[str], rows: str, fields: str) -> None:
+def _table(
+    document: DocumentObject, header: Sequence[str], widths_mm: Sequence[float], rows: str,
+    fields: str,
+) -> None:  # fmt: skip
     """A header row, then ``{%tr for row in rows %}`` repeating one row of ``row.<field>``."""
     names = fields.split()
     table = document.add_table(rows=4, cols=len(header))
     table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, widths_mm, strict=True):
+        column.width = Mm(width)
+        for cell in column.cells:
+            cell.width = Mm(width)
     for cell, text in zip(table.rows[0].cells, header, strict=True):
-        line(cell, text, align=None, bold=True)
+        line(cell, text, align=None, bold=True, size=11)
     table.rows[1].cells[0].text = f"{{%tr for row in {rows} %}}"
     for cell, name in zip(table.rows[2].cells, names, strict=True):
-        line(cell, f"{{{{ row.{name} }}}}", align=None)
+        line(cell, f"{{{{ row.{name} }}}}", align=None, size=11)
     table.rows[3].cells[0].text = "{%tr endfor %}"
 
 
 def build_template() -> bytes:
     """The template's bytes."""
     document = new_document()
+    heading = document.styles["Heading 2"]  # the sections' titles, in the document's type
+    heading.font.name, heading.font.size, heading.font.bold = "Times New Roman", Pt(13), True
+    heading.font.color.rgb = RGBColor(0, 0, 0)
+    fonts = heading.element.rPr.rFonts  # the theme's font would win over the name
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
     line(document, "{{ issuing_body_upper }}", bold=True)
     line(document, "{{ motto }}", bold=True)
     line(document, "{{ motto_line }}", bold=True)
@@ -47,11 +63,17 @@ def build_template() -> bytes:
     line(document, "TÓM TẮT HỒ SƠ DỰ THẢO", bold=True, size=14)
     line(document, "{{ code }}: {{ title }}", bold=True)
     document.add_heading("Thông tin chung", level=2)
-    _table(document, FACTS, "facts", "name value")
+    _table(document, FACTS, (55, 105), "facts", "name value")
     document.add_heading("Các bước xử lý", level=2)
-    _table(document, STEPS, "steps", "title organisation who received due done state")
+    _table(
+        document, STEPS, (30, 21, 21, 22, 22, 22, 22), "steps",
+        "title organisation who received due done state",
+    )  # fmt: skip
     document.add_heading("Tài liệu trong hồ sơ", level=2)
-    _table(document, DOCUMENTS, "documents", "item version filename uploaded_by day")
+    _table(
+        document, DOCUMENTS, (45, 18, 45, 30, 22), "documents",
+        "item version filename uploaded_by day",
+    )  # fmt: skip
     return saved(document)
 
 
