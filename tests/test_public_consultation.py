@@ -158,6 +158,10 @@ def test_public_comment_moderation_ledger_and_synthesis(
     task = next(t for t in synthesis if t.element_id == "Task_cns_synthesis")
     task_page = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'id="ledger"' in task_page and "Unanswered" in task_page
+    # The synthesis table is made by completing the step: not asked for as "missing".
+    asked = task_page.split('data-item="tong_hop_y_kien"')[1].split("</li>")[0]
+    assert "data-made-here" in asked and "badge-overdue" not in asked
+    assert '<option value="tong_hop_y_kien" selected' not in task_page
     agency_only = drafter.get(f"/tasks/{task.id}?source=agency").get_data(as_text=True)
     assert 'data-entry="agency:' in agency_only and 'data-entry="public:' not in agency_only
     token = csrf_token(drafter, f"/tasks/{task.id}")
@@ -187,6 +191,11 @@ def test_public_comment_moderation_ledger_and_synthesis(
         done = drafter.post(answers, data={"key": key, "answer": answer, "article": "3",
                                            "note": "Đã sửa Điều 3", "csrf_token": token})  # fmt: skip
         assert done.status_code == 302
+    # Each answer form shows the answer given (saving it again does not turn it into another).
+    answered = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
+    for key, answer in zip(keys, ("accepted", "explained", "partly_accepted"), strict=True):
+        form = answered.split(f'value="{key}"')[1].split("</form>")[0]
+        assert re.findall(r'<option value="(\w+)" selected', form) == [answer]
     assert drafter.post(f"/tasks/{task.id}/complete", data=complete).status_code == 302
     data = lifecycle.engine.instance_data(draft.instance_id)
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (

@@ -75,6 +75,9 @@ ANSWERED_AT = {
     "Task_exm_answer": ("examination",),
 }
 
+#: The dossier items a step's completion makes itself (the task page does not ask for them).
+MADE_AT = {SYNTHESIS_STEP: (synthesis_table.ITEM,)}
+
 
 class LedgerAnswer(Base):
     __tablename__ = "ledger_answer"
