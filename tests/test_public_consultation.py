@@ -224,6 +224,7 @@ def test_public_comment_moderation_ledger_and_synthesis(
     shown = read.get_data(as_text=True).split('id="synthesis-table"')[1]
     assert read.status_code == 200 and shown.count("<tr data-row=") == 3
     assert "Đã sửa Điều 3" in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "Ngô Thị Tài (Sở Tài chính)" in shown  # who replied, by name, not "cv.stc"
     assert f"synthesis?version={table.id}" in drafter.get(f"/tasks/{task.id}").get_data(
         as_text=True
     )  # the dossier's row links to it

@@ -88,6 +88,9 @@ def citizen_comments(
 ) -> Page:
     page = browsing.new_page()
     page.set_viewport_size(PHONE)
+    page.goto(f"/public/drafts/{draft.id}")  # in the phone's language (vi-VN)
+    expect(page.locator("#comment h2")).to_have_text(browsing.server.text("Send a comment"))
+    screenshot(page, "public-draft.png", full_page=True)
     page.goto(f"/public/drafts/{draft.id}?lang=en")
     expect(page.locator("h1")).to_have_text(draft.title)
     # Nothing is wider than the phone: no sideways scrolling.
@@ -106,8 +109,6 @@ def citizen_comments(
     form.locator("#email").fill("b@example.vn")
     form.locator("#article").select_option("3")
     form.locator("#body").fill(COMMENT)
-    form.scroll_into_view_if_needed()
-    screenshot(page, "public-draft.png")
     form.locator("button[type=submit]").click()
     confirmation = page.locator("#comment [role=status]")
     expect(confirmation).to_be_visible()
@@ -142,11 +143,13 @@ def drafter_publishes(browsing: Browsing, screenshot: Screenshot) -> Page:
     expect(page).to_have_url(re.compile(r"/tasks/[^/]+$"))
     page.locator("button[data-action=claim]").click()
     expect(page.locator(".flash-info")).to_have_text(text("You claimed this task."))
+    # The synthesis table is made when the step completes: nobody is asked to upload it.
+    expect(page.locator("li[data-item=tong_hop_y_kien] [data-made-here]")).to_be_visible()
     queue = page.locator("#moderation")
     expect(queue.locator("article.comment")).to_have_count(1)
     expect(queue).to_contain_text(COMMENT)
     expect(queue).to_contain_text("Điều 3")
-    queue.scroll_into_view_if_needed()
+    queue.evaluate("section => section.scrollIntoView()")  # at the top of the screen
     screenshot(page, "moderation.png")
     shot(page, "04-moderation.png")
     with page.expect_navigation():
@@ -187,7 +190,7 @@ def drafter_answers(page: Page, browsing: Browsing, draft: Draft, screenshot: Sc
     expect(page.locator(".flash-ok").first).to_have_text(text("Answer recorded."))
     expect(citizens).to_contain_text(ANSWER)
     expect(page.locator("#ledger .badge-late")).to_have_count(0)
-    page.locator("#ledger").scroll_into_view_if_needed()
+    page.locator("#ledger").evaluate("section => section.scrollIntoView()")
     screenshot(page, "synthesis.png")
     shot(page, "05-synthesis.png")
     page.locator("#step-form [name=synthesis_summary]").fill(SUMMARY)
@@ -215,5 +218,6 @@ def appraiser_reads_the_table(browsing: Browsing, screenshot: Screenshot) -> Non
     expect(row).to_contain_text("Điều 3")
     expect(row).to_contain_text(COMMENT)
     expect(row).to_contain_text(f"Tiếp thu (Điều 3): {ANSWER}")
+    expect(rows.filter(has_text="Ngô Thị Tài (Sở Tài chính)")).to_have_count(1)  # by name
     screenshot(page, "appraisal-synthesis.png")
     shot(page, "06-appraisal-synthesis.png")
