@@ -258,6 +258,8 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/public/drafts/{consult_draft}/documents/{document}", READ,
         page(200, anonymous=200), note="the posted draft text is public"),
     Row("GET", "/drafts/{consult_draft}/consultation", READ, page(404, each(SEES_CONSULT, 200))),
+    Row("GET", "/drafts/{consult_draft}/synthesis", READ, page(404, each(SEES_CONSULT, 200)),
+        note="the synthesis table of the dossier, read on a page: the draft page's rule"),
     Row("POST", "/drafts/{consult_draft}/consultation/comments/999999", PROBE,
         page(404, each(SEES_CONSULT, 403), each(MODERATORS, 404)), {"action": "publish"},
         note="the lead agency's drafters and heads moderate; no such comment"),

@@ -158,12 +158,26 @@ def test_public_comment_moderation_ledger_and_synthesis(
     task = next(t for t in synthesis if t.element_id == "Task_cns_synthesis")
     task_page = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'id="ledger"' in task_page and "Unanswered" in task_page
+    # The synthesis table is made by completing the step: not asked for as "missing".
+    asked = task_page.split('data-item="tong_hop_y_kien"')[1].split("</li>")[0]
+    assert "data-made-here" in asked and "badge-overdue" not in asked
+    assert '<option value="tong_hop_y_kien" selected' not in task_page
     agency_only = drafter.get(f"/tasks/{task.id}?source=agency").get_data(as_text=True)
     assert 'data-entry="agency:' in agency_only and 'data-entry="public:' not in agency_only
     token = csrf_token(drafter, f"/tasks/{task.id}")
     complete = {"synthesis_summary": "Đã tiếp thu, giải trình", "csrf_token": token}
     refused = drafter.post(f"/tasks/{task.id}/complete", data=complete)
     assert refused.status_code == 422 and "have no answer yet" in refused.get_data(as_text=True)
+    # The refused page's ledger forms (and its filter) go back to the task page, not to the
+    # refused POST's URL (GET /tasks/<id>/complete is 405).
+    refused_page = refused.get_data(as_text=True)
+    assert f'name="next" value="/tasks/{task.id}"' in refused_page
+    assert f'action="/tasks/{task.id}" class="filters"' in refused_page
+    assert f"/tasks/{task.id}/complete" not in refused_page.split('id="moderation"')[1]
+    # No synthesis table in the dossier yet: its page says so.
+    table_page = f"/drafts/{draft.id}/synthesis"
+    empty = drafter.get(table_page).get_data(as_text=True)
+    assert "No synthesis table is in the dossier yet." in empty
     answers = f"/drafts/{draft.id}/consultation/answers"
     assert other.post(answers, data={"key": "x", "csrf_token": other_token}).status_code == 403
     keys = re.findall(r'data-entry="([^"]+)"', task_page)
@@ -177,6 +191,11 @@ def test_public_comment_moderation_ledger_and_synthesis(
         done = drafter.post(answers, data={"key": key, "answer": answer, "article": "3",
                                            "note": "Đã sửa Điều 3", "csrf_token": token})  # fmt: skip
         assert done.status_code == 302
+    # Each answer form shows the answer given (saving it again does not turn it into another).
+    answered = drafter.get(f"/tasks/{task.id}").get_data(as_text=True)
+    for key, answer in zip(keys, ("accepted", "explained", "partly_accepted"), strict=True):
+        form = answered.split(f'value="{key}"')[1].split("</form>")[0]
+        assert re.findall(r'<option value="(\w+)" selected', form) == [answer]
     assert drafter.post(f"/tasks/{task.id}/complete", data=complete).status_code == 302
     data = lifecycle.engine.instance_data(draft.instance_id)
     assert (data["comments_received"], data["comments_accepted"], data["comments_explained"]) == (
@@ -200,6 +219,22 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert table.filename.endswith(".docx") and len(rows) == 4  # the header and three entries
     assert {row.cells[4].text.split(" ")[0] for row in rows[1:]} == {"Tiếp", "Giải"}
     assert "<script>alert(1)</script>" in "".join(r.cells[3].text for r in rows)  # plain text
+    # The same rows on a page, for whoever sees the draft (the appraiser reads them there).
+    read = other.get(table_page)
+    shown = read.get_data(as_text=True).split('id="synthesis-table"')[1]
+    assert read.status_code == 200 and shown.count("<tr data-row=") == 3
+    assert "Đã sửa Điều 3" in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "Ngô Thị Tài (Sở Tài chính)" in shown  # who replied, by name, not "cv.stc"
+    assert f"synthesis?version={table.id}" in drafter.get(f"/tasks/{task.id}").get_data(
+        as_text=True
+    )  # the dossier's row links to it
+    with lifecycle.db.write() as session:  # a table written by hand is a download only
+        by_hand = dossier.add_version(
+            session, draft.id, "tong_hop_y_kien", "tong_hop.docx", draft_docx(), "cv.sxd"
+        )
+    hand = drafter.get(f"{table_page}?version={by_hand.id}").get_data(as_text=True)
+    assert "holds no synthesis table that Lexflow can show" in hand
+    assert drafter.get(f"{table_page}?version=999999").status_code == 404
     # The appraisal's findings enter the same ledger; the report on them must answer them.
     draft = pilot.run(draft, until=at_step("_apr_intake"))
     intake = next(

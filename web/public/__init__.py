@@ -4,7 +4,8 @@ This sub-package owns the citizens' pages (``views``: the list, a page per draft
 text by article, the comment form, QR codes, public downloads), their light templates
 (``templates/public``, no session, no script), the rate limiter of the comment form and
 the drafter's side of the consultation (``moderation``: the queue of public comments and
-the comment ledger with its answers, on the task page and the draft's consultation page).
+the comment ledger with its answers, on the task page and the draft's consultation page)
+and ``synthesis``: the synthesis table of the dossier read on a page (for the appraiser).
 The domain logic lives in :mod:`workflows.consultation`.
 
 No cookie is set for anonymous visitors: the pages never touch the session, the language
@@ -42,4 +43,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_bp)
 
 
-from web.public import moderation, views  # noqa: E402,F401  (routes register on the blueprints)
+from web.public import moderation, synthesis, views  # noqa: E402,F401  (routes register on the blueprints)

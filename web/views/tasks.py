@@ -170,6 +170,7 @@ def _page(
         today=today(),
         history=history,
         dossier_items=dossier.DOSSIER_ITEMS,
+        made_here=ledger.MADE_AT.get(row.spec_id, ()),
         consultation=consultation,
     ), status
 
@@ -338,6 +339,7 @@ def _dossier_card(task_id: str, messages: list[tuple[str, str]]) -> Any:
         versions=versions,
         can_work=refusal is None,
         dossier_items=dossier.DOSSIER_ITEMS,
+        made_here=ledger.MADE_AT.get(row.spec_id, ()),
         dossier_messages=messages,
     )
 

@@ -39,7 +39,7 @@ from engine.models import Base
 from workflows.consultation import synthesis_table
 from workflows.consultation.comments import PublicComment
 from workflows.consultation.text import draft_versions
-from workflows.directory import Organisation
+from workflows.directory import Organisation, User
 from workflows.drafts import Draft
 
 REPLY_STEP = "Task_cns_reply"
@@ -74,6 +74,9 @@ ANSWERED_AT = {
     "Task_apr_intake": ("appraisal",),
     "Task_exm_answer": ("examination",),
 }
+
+#: The dossier items a step's completion makes itself (the task page does not ask for them).
+MADE_AT = {SYNTHESIS_STEP: (synthesis_table.ITEM,)}
 
 
 class LedgerAnswer(Base):
@@ -150,17 +153,27 @@ def entries(session: Session, engine: Engine, draft: Draft) -> list[Entry]:
         for c in session.execute(query.order_by(PublicComment.id)).scalars()
     ]  # fmt: skip
     if draft.instance_id is not None:
-        for submission in engine.submissions(draft.instance_id, session=session):
-            step = OPINION_STEPS.get(submission.task.element_id)
-            if step is None:
-                continue
+        opinions = [
+            s
+            for s in engine.submissions(draft.instance_id, session=session)
+            if s.task.element_id in OPINION_STEPS
+        ]
+        # The person who gave the opinion, by name (the synthesis table is a public record).
+        usernames = {s.task.completed_by for s in opinions if s.task.completed_by}
+        query_names = select(User.username, User.full_name).where(
+            User.username.in_(sorted(usernames))
+        )
+        names = {username: name for username, name in session.execute(query_names).all()}
+        for submission in opinions:
+            step = OPINION_STEPS[submission.task.element_id]
             data: dict[str, Any] = submission.data
             verdict = data.get(step.verdict_field)
             agrees = bool(verdict) if step.positive is None else verdict == step.positive
             key = f"{step.source}:{submission.task.id}"
+            by = submission.task.completed_by or ""
             result.append(
                 Entry(
-                    key, step.source, submission.task.completed_by or "",
+                    key, step.source, names.get(by, by),
                     submission.task.organisation, None, str(data.get(step.text_field) or ""),
                     agrees, False, answers.get(key), _version_at(uploads, submission.at), current,
                 )

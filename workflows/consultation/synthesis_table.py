@@ -5,7 +5,8 @@ Rendered with docxtpl from our administrative-format template
 national motto, place and date, title, one row per ledger entry (who, article, opinion, how
 it was taken in) and the signature block. It is attached to the dossier as the
 ``tong_hop_y_kien`` item when the synthesis step completes, so the appraisal request's
-completeness check finds it.
+completeness check finds it. :func:`read_rows` reads the table back out of a DOCX of the
+dossier, so the appraiser reads on a page exactly what the dossier holds.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from workflows.calendar import vietnam_date
-from workflows.consultation.synthesis_template import TEMPLATE
+from workflows.consultation.synthesis_template import HEADER, TEMPLATE
 from workflows.dossier import DocumentVersion, add_version
 from workflows.drafts import Draft
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the ledger attaches the table: imported for types only
     from workflows.consultation.ledger import Entry
 
 ITEM = "tong_hop_y_kien"
+MAX_ROWS = 5000  # a table read back for a page: more rows than any ledger has
 ANSWER_NAMES = {
     "accepted": "Tiếp thu",
     "partly_accepted": "Tiếp thu một phần",
@@ -106,3 +108,24 @@ def attach(
         session, draft.id, ITEM, f"tong_hop_y_kien_{draft.code}.docx", data, actor,
         note="Lập tự động từ sổ ý kiến", task_id=task_id,
     )  # fmt: skip
+
+
+def read_rows(data: bytes) -> list[tuple[str, ...]] | None:
+    """The rows (STT, who, article, opinion, answer) of the synthesis table in a DOCX, or
+    None when the file is no DOCX or holds no table with the synthesis table's header (a
+    table written by hand, say: it is still in the dossier, to download)."""
+    from docx import Document  # python-docx, as for the draft's text
+
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception:  # not a DOCX, or a damaged one: nothing to show, the file stays
+        return None
+    for table in document.tables:
+        rows = table.rows
+        if not len(rows) or tuple(c.text.strip() for c in rows[0].cells) != HEADER:
+            continue
+        return [
+            tuple(cell.text.strip() for cell in row.cells[: len(HEADER)])
+            for row in list(rows)[1 : MAX_ROWS + 1]
+        ]
+    return None
