@@ -93,11 +93,15 @@ def test_public_comment_moderation_ledger_and_synthesis(
     form = _form(text)
     url = f"/public/drafts/{consulting.id}/comments"
     # A bot fills the hidden field: thanked, nothing kept.
-    assert public.post(url, data={**form, "website": "http://spam"}).status_code == 200
+    bot = public.post(url, data={**form, "website": "http://spam"})
+    assert bot.status_code == 303 and bot.headers["Location"].endswith("?sent=1#comment")
     # A forged or missing token is refused.
     assert public.post(url, data={**form, "token": "forged"}).status_code == 400
     sent = public.post(url, data={**form, "body": "<script>alert(1)</script> Điều 3 chưa rõ"})
-    assert sent.status_code == 200 and "Set-Cookie" not in sent.headers
+    assert sent.status_code == 303 and "Set-Cookie" not in sent.headers
+    # Back to the page by GET: reloading the thanks sends nothing again.
+    thanks = public.get(sent.headers["Location"]).get_data(as_text=True)
+    assert 'class="ok" role="status"' in thanks and 'name="token"' in thanks
     limited = public.post(url, data=form)  # the fourth within the minute
     assert limited.status_code == 429 and "Set-Cookie" not in limited.headers
     assert 'data-status="429"' in limited.get_data(as_text=True)  # the public layout

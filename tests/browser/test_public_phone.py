@@ -116,6 +116,8 @@ def citizen_comments(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     confirmation.scroll_into_view_if_needed()
     shot(page, "03-sent.png")
+    page.reload()  # the thanks came by GET: reloading it sends nothing again
+    expect(confirmation).to_be_visible()
     assert not page.context.cookies()  # the public pages open no session
     with lifecycle.db.read() as session:
         kept = comments_of(session, draft.id, statuses=("pending",))

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 import segno
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -161,7 +161,21 @@ def _page(draft_id: int, *, status: int = 200, errors: list[str] | None = None,
 
 @bp.get("/drafts/<int:draft_id>")
 def draft_page(draft_id: int) -> Any:
-    return _page(draft_id)
+    return _page(draft_id, sent=request.args.get("sent") == "1")
+
+
+def _thanked(draft_id: int) -> Any:
+    """After a comment: back to the page by GET (303), so that reloading the confirmation
+    does not send the comment again; the page says thanks (no cookie carries it)."""
+    language = request.args.get("lang")
+    target = url_for(
+        "public.draft_page",
+        draft_id=draft_id,
+        sent=1,
+        lang=language if language in ("vi", "en") else None,
+        _anchor="comment",
+    )
+    return redirect(target, code=303)
 
 
 @bp.post("/drafts/<int:draft_id>/comments")
@@ -182,7 +196,7 @@ def _comment(draft_id: int) -> Any:
         return _page(draft_id, status=400, values=values, errors=[expired])
     if form.get(HONEYPOT):
         # A bot filled the hidden field: answer as if accepted, keep nothing.
-        return _page(draft_id, sent=True)
+        return _thanked(draft_id)
     problem: tuple[int, str] | None = None
     with lifecycle().db.write() as session:
         draft = _consulting(session, draft_id)
@@ -212,7 +226,7 @@ def _comment(draft_id: int) -> Any:
                 )  # fmt: skip
     if problem is not None:
         return _page(draft_id, status=problem[0], values=values, errors=[problem[1]])
-    return _page(draft_id, sent=True)
+    return _thanked(draft_id)
 
 
 @bp.get("/drafts/<int:draft_id>/documents/<int:version_id>")
