@@ -10,7 +10,7 @@ MODELER_SOURCES := $(wildcard web/modeler/static/js/*) web/modeler/build.mjs \
 	web/modeler/bpmnlintrc.json web/modeler/static/css/vendor.css
 PORT ?= 5000
 
-.PHONY: demo test proof setup system-deps lint assets bench clean
+.PHONY: demo test proof setup system-deps lint assets bench bench-quick clean
 
 ## Install everything and run the web app + scheduler on SQLite with the demo province.
 demo: setup assets
@@ -50,8 +50,12 @@ $(MODELER_BUNDLE): $(NPM_STAMP) $(MODELER_SOURCES)
 system-deps:
 	./.ci/install-system-deps
 
+## The performance report: every benchmark in one run, one table (bench/README.md).
 bench: setup
-	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/report.py
+
+bench-quick: setup
+	$(BIN)/python bench/report.py --quick
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache web/modeler/static/build

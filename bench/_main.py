@@ -29,8 +29,8 @@ from . import _inbox, _steps
 from ._support import build_model, load_average, machine_info, summarize, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGET_SQLITE = 1.5
-TARGET_PG = 2.0
+TARGET_SQLITE = 1.0
+TARGET_PG = 1.3
 TARGET_INBOX_P95_MS = 20.0
 FLAT_FACTOR = 2.0  # "flat": p95 at the largest size <= FLAT_FACTOR x p95 at the smallest
 

@@ -31,30 +31,33 @@ class Model:
     steps: int  # user tasks completed by one full run (every gateway taken "approve")
 
 
-def build_model(n_tasks: int = 42, group: int = 6) -> Model:
+def build_model(
+    n_tasks: int = 42, group: int = 6, lanes: tuple[tuple[str, str, str], ...] = LANES
+) -> Model:
     """A chain of ``n_tasks`` user tasks in 3 lanes with an approve/return gateway per group.
 
     Tasks come in groups of ``group``: ``group - 1`` work steps alternating between the
     drafting and checking lanes, then an approval step in the approval lane followed by an
     exclusive gateway whose "approve" flow goes on and whose default ("return") flow loops
     back to the first step of the group. A run that always approves completes every user task
-    once, so it takes ``n_tasks`` steps.
+    once, so it takes ``n_tasks`` steps. ``lanes``: three (lane name, role, organisation
+    expression), drafting, checking and approval (the web benchmarks use real roles).
     """
     if n_tasks < 2 or group < 2:
         raise ValueError("need at least 2 tasks and groups of at least 2")
     tasks: list[tuple[str, str, bool]] = []  # (id, lane name, is approval)
     for i in range(1, n_tasks + 1):
         approval = i % group == 0 or i == n_tasks
-        lane = LANES[2][0] if approval else LANES[(i - 1) % 2][0]
+        lane = lanes[2][0] if approval else lanes[(i - 1) % 2][0]
         tasks.append((f"Task_{i:02d}", lane, approval))
-    return _assemble(tasks)
+    return _assemble(tasks, lanes)
 
 
-def _assemble(tasks: list[tuple[str, str, bool]]) -> Model:
+def _assemble(tasks: list[tuple[str, str, bool]], lanes: tuple[tuple[str, str, str], ...]) -> Model:
     flows: list[str] = []
     nodes: list[str] = ['<bpmn:startEvent id="StartEvent_begin" name="Begin"/>']
-    lane_refs: dict[str, list[str]] = {name: [] for name, _, _ in LANES}
-    lane_refs[LANES[0][0]].append("StartEvent_begin")
+    lane_refs: dict[str, list[str]] = {name: [] for name, _, _ in lanes}
+    lane_refs[lanes[0][0]].append("StartEvent_begin")
     counter = 0
 
     def flow(source: str, target: str, condition: str | None = None, name: str = "") -> None:
@@ -108,11 +111,11 @@ def _assemble(tasks: list[tuple[str, str, bool]]) -> Model:
             flow(gw, group_first, 'decision == "approve"', name="approve")
             previous = None
     nodes.append('<bpmn:endEvent id="EndEvent_done" name="Done"/>')
-    lane_refs[LANES[2][0]].append("EndEvent_done")
+    lane_refs[lanes[2][0]].append("EndEvent_done")
     flow(previous or tasks[-1][0], "EndEvent_done")
 
     lanes_xml = []
-    for number, (name, role, organisation) in enumerate(LANES, start=1):
+    for number, (name, role, organisation) in enumerate(lanes, start=1):
         refs = "".join(f"<bpmn:flowNodeRef>{ref}</bpmn:flowNodeRef>" for ref in lane_refs[name])
         lanes_xml.append(
             f'<bpmn:lane id="Lane_{number}" name="{name}"><bpmn:extensionElements>'

@@ -216,7 +216,11 @@ class Side:
 
 
 def measure_inbox(
-    sides: list[Side], tokens: dict[str, str], repeats: int, warmup_rounds: int
+    sides: list[Side],
+    tokens: dict[str, str],
+    repeats: int,
+    warmup_rounds: int,
+    endpoints: tuple[tuple[str, str, str], ...] = ENDPOINTS,
 ) -> None:
     """``repeats`` timed requests per endpoint and side, spread over the measured users.
 
@@ -237,13 +241,13 @@ def measure_inbox(
     for side in sides:
         side.samples = {
             label: {"ns": [], "rows": [], "total": [], "bytes": [], "sql": [], "sql_ns": []}
-            for label, _, _ in ENDPOINTS
+            for label, _, _ in endpoints
         }
     rounds = math.ceil(repeats / len(users))
     for round_number in range(warmup_rounds + rounds):
         timed = round_number >= warmup_rounds
         for user_number, username in enumerate(users):
-            for label, path, auth in ENDPOINTS:
+            for label, path, auth in endpoints:
                 headers = {"Authorization": f"Bearer {tokens[username]}"} if auth == "token" else {}
                 order = sides if (round_number + user_number) % 2 == 0 else sides[::-1]
                 for side in order:

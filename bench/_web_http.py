@@ -182,6 +182,9 @@ class Gunicorn:
             "LEXFLOW_DATABASE_URL": self.url,
             "LEXFLOW_SECRET_KEY": SECRET_KEY,
             "LEXFLOW_SCHEDULER": "0",
+            # Importing tests.support (the throwaway PostgreSQL) sets it; a served app
+            # refuses to start with it.
+            "LEXFLOW_INSECURE_FAST_PASSWORD_HASHING": "",
         }
         command = [
             sys.executable,
