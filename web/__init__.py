@@ -34,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # SpiffWorkflow logs every task state change at INFO: lines no operator reads, written on
+    # every step of every request (Lexflow's own audit log records what happened).
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     input_guard.init_app(app)  # first: bounds route ids, refuses NUL bytes before anything reads
     init_lifecycle(app)
     csrf.init_app(app)
