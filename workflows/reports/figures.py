@@ -11,9 +11,9 @@ working-day calendar, so the query counts the completed tasks of the period per 
 pair of (Vietnamese) days they arrived and were completed, and the spans and quantiles are
 taken here from those counts (a few thousand groups however many drafts there are).
 
-The plan's state is :func:`workflows.plan.plan_status`'s rule written as one SQL ``CASE``
-(tests check they agree on the demo), so the dashboard and the plan page say the same "8
-behind".
+The plan's state is :func:`workflows.plan.plan_rows`: :func:`workflows.plan.plan_status`'s
+rule written as one SQL ``CASE`` (tests check they agree on the demo), so the dashboard and
+the plan page say the same "8 behind".
 """
 
 from __future__ import annotations
@@ -29,23 +29,20 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
-    and_,
     case,
     cast,
     func,
     literal,
-    or_,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.models import OPEN_STATES, HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from workflows.calendar import VIETNAM_TZ, WorkingCalendar, vietnam_date
 from workflows.deadlines import rules_snapshot
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft
-from workflows.plan import DRAFTING_LEAD, PlanItem
+from workflows.plan import OPEN_TASK, PLAN_STATES, PlanItem, plan_rows
 from workflows.registry import (
     IMPACTS,
     STATUSES,
@@ -58,20 +55,7 @@ from workflows.reports.access import DashboardScope
 from workflows.reports.steps import StepCatalog
 
 LEVELS = ("province", "commune")
-PLAN_STATES = ("behind", "on_track", "not_started", "done", "dropped")
-PLAN_REASONS = (
-    "drafting has not started",
-    "a step is past its deadline",
-    "the target session has passed",
-    "an administrator cancelled the draft",
-)
 UNASSESSED = "unassessed"
-#: An open task, written as the partial indexes on open work say it: SQLite uses a partial
-#: index only when the query's condition visibly implies the index's (engine.task_queries).
-OPEN_TASK: ColumnElement[bool] = text(  # type: ignore[assignment]
-    "human_task.state IN ('open', 'claimed')"
-)
-assert set(OPEN_STATES) == {"open", "claimed"}  # noqa: S101 - the text above must follow
 
 
 @dataclass(frozen=True)
@@ -119,58 +103,11 @@ def _agency_conditions(
 
 def _plan_rows(filters: Filters, scope: DashboardScope, now: datetime) -> Select[tuple]:
     """One row per plan item of the year: its draft (if any), state and reason, in SQL."""
-    today = vietnam_date(now)
-    no_draft = Draft.id.is_(None)
-    # The instances with an open task past its due date: one non-correlated IN, which the
-    # database answers once from the partial index on open tasks' due dates (a correlated
-    # EXISTS per plan item, or a join to a grouped subquery, walks every task).
-    overdue = Draft.instance_id.in_(
-        select(HumanTask.instance_id).where(OPEN_TASK, HumanTask.due_at < now)
-    )
-    session_passed = and_(PlanItem.target_date.is_not(None), PlanItem.target_date < today)
-    start_due = and_(
-        PlanItem.target_date.is_not(None), PlanItem.target_date < today + DRAFTING_LEAD
-    )
-    done = or_(Draft.status == "done", Draft.number.is_not(None))
-    state = case(
-        (and_(no_draft, start_due), literal("behind")),
-        (no_draft, literal("not_started")),
-        (Draft.status.in_(("dropped", "cancelled")), literal("dropped")),
-        (done, literal("done")),
-        (overdue, literal("behind")),
-        (session_passed, literal("behind")),
-        else_=literal("on_track"),
-    )
-    reason = case(
-        (and_(no_draft, start_due), literal(PLAN_REASONS[0])),
-        (no_draft, literal("")),
-        (Draft.status == "cancelled", literal(PLAN_REASONS[3])),
-        (Draft.status == "dropped", literal("")),
-        (done, literal("")),
-        (overdue, literal(PLAN_REASONS[1])),
-        (session_passed, literal(PLAN_REASONS[2])),
-        else_=literal(""),
-    )
-    return (
-        select(
-            PlanItem.id.label("item_id"),
-            PlanItem.title.label("title"),
-            PlanItem.lead_agency.label("agency"),
-            PlanItem.document_type.label("document_type"),
-            PlanItem.target_date.label("target_date"),
-            Draft.id.label("draft_id"),
-            Draft.code.label("draft_code"),
-            Draft.stage.label("stage"),
-            state.label("state"),
-            reason.label("reason"),
-        )
-        .select_from(PlanItem)
-        .outerjoin(Draft, Draft.plan_item_id == PlanItem.id)
-        .where(
-            PlanItem.year == filters.year,
-            *_type_conditions(PlanItem.document_type, filters),
-            *_agency_conditions(PlanItem.lead_agency, filters, scope),
-        )
+    return plan_rows(
+        filters.year,
+        now,
+        *_type_conditions(PlanItem.document_type, filters),
+        *_agency_conditions(PlanItem.lead_agency, filters, scope),
     )
 
 
