@@ -40,8 +40,10 @@ class Draft(Base):
     __tablename__ = "draft"
     __table_args__ = (
         # The dashboards with 100 k drafts read drafts from these indexes alone (no row):
-        # a plan item's draft and what its plan state needs...
-        Index("ix_draft_plan_item_state", "plan_item_id", "status", "number", "instance_id"),
+        # a plan item's draft, what its plan state needs and its code (the plan page's search)...
+        Index(
+            "ix_draft_plan_item_state", "plan_item_id", "status", "number", "instance_id", "code"
+        ),
         # ...and a task's draft by process instance with what step times group and filter by.
         Index(
             "ix_draft_instance_facts", "instance_id", "document_type", "procedure", "lead_agency"

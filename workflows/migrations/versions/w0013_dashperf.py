@@ -51,7 +51,9 @@ def upgrade() -> None:
     op.drop_index("ix_draft_plan_item_id", table_name="draft")
     op.drop_index("ix_draft_instance_id", table_name="draft")
     op.create_index(
-        "ix_draft_plan_item_state", "draft", ["plan_item_id", "status", "number", "instance_id"]
+        "ix_draft_plan_item_state",
+        "draft",
+        ["plan_item_id", "status", "number", "instance_id", "code"],
     )
     op.create_index(
         "ix_draft_instance_facts",
