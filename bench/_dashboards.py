@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from engine import Database, clock
 from engine.models import HumanTask, ProcessInstance
 from workflows.calendar import vietnam_date
-from workflows.demo import load_demo
+from workflows.demo import DEFAULT_PASSWORD, load_demo
 from workflows.drafts import Draft
 from workflows.lifecycle import Lifecycle
 from workflows.plan import PlanItem, plan_status
@@ -173,11 +173,51 @@ def queries(lifecycle: Lifecycle) -> dict[str, Callable[[], Any]]:
             )
         ),
         "registry figures": run(lambda s: registry_figures(s, filters, everything)),
-        "plan page (plan_status)": run(lambda s: plan_status(s, year)),
+        "plan_status (Python, all)": run(lambda s: plan_status(s, year)),
         "daily infeasibility check": run(
             lambda s: notify_infeasible_plans(s, lifecycle.calendar())
         ),
+        **pages(lifecycle, year),
     }
+
+
+#: The pages timed whole (request to HTML) through the app's test client, as the admin.
+PAGES = {
+    "page /plan": "/plan?year={year}",
+    "page /plan, behind, page 2": "/plan?year={year}&state=behind&page=2",
+    "page /plan, searched": "/plan?year={year}&q=quy+dinh",
+    "page /dashboards/plan": "/dashboards/plan?year={year}",
+    "page /dashboards/tasks": "/dashboards/tasks?year={year}",
+    "page /dashboards/registry": "/dashboards/registry?year={year}",
+}
+
+
+def pages(lifecycle: Lifecycle, year: int) -> dict[str, Callable[[], Any]]:
+    """The pages a reader opens, timed whole: queries, access checks, slack, templates."""
+    from tests.support.web import signed_in
+    from web import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": lifecycle.db.url,
+            "SECRET_KEY": "bench-secret",
+            "TESTING": True,
+            "SCHEDULER_ENABLED": False,
+        }
+    )
+    app.extensions["lexflow"] = lifecycle
+    client = signed_in(app, "admin", DEFAULT_PASSWORD)
+
+    def get(path: str) -> Callable[[], Any]:
+        def call() -> Any:
+            response = client.get(path)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: {response.status_code}")
+            return response
+
+        return call
+
+    return {name: get(path.format(year=year)) for name, path in PAGES.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                 db.dispose()
         finally:
             backends.close()
-    heading(f"Dashboard queries with {args.drafts:,} drafts (ms, {args.repeats} runs)")
+    heading(f"Dashboard queries and pages with {args.drafts:,} drafts (ms, {args.repeats} runs)")
     names = list(next(iter(results.values())))
     if not names:
         return 0

@@ -128,6 +128,8 @@ class ProcessInstance(Base):
             sqlite_where=text("waiting_for IS NOT NULL"),
         ),
         Index("ix_process_instance_status_key", "status", "definition_key"),
+        # An instance's definition without reading its serialized state (reports per task).
+        Index("ix_process_instance_definition", "id", "definition_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -180,10 +182,23 @@ class HumanTask(Base):
             postgresql_where=text("state = 'open'"),
             sqlite_where=text("state = 'open'"),
         ),
-        # "Overdue" and organisation-wide views over open work.
+        # "Overdue" and organisation-wide views over open work; which instances have overdue
+        # work, from the index alone (SQLite counts the condition's column as one to read).
         Index(
             "ix_human_task_due_open",
             "due_at",
+            "instance_id",
+            "state",
+            postgresql_where=text("state IN ('open', 'claimed')"),
+            sqlite_where=text("state IN ('open', 'claimed')"),
+        ),
+        # Open work per step (reports), from the index alone.
+        Index(
+            "ix_human_task_step_open",
+            "spec_id",
+            "due_at",
+            "instance_id",
+            "state",
             postgresql_where=text("state IN ('open', 'claimed')"),
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
@@ -195,6 +210,17 @@ class HumanTask(Base):
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
         Index("ix_human_task_instance", "instance_id", "created_at"),
+        # Completed work of a period, with what reports on it group by (no table read).
+        Index(
+            "ix_human_task_completed",
+            "completed_at",
+            "instance_id",
+            "spec_id",
+            "created_at",
+            "state",
+            postgresql_where=text("state = 'completed'"),
+            sqlite_where=text("state = 'completed'"),
+        ),
         # "My tasks to look at again": one assignee's claimed tasks that have a follow-up date,
         # by that date (only queries that name follow_up_on can use it).
         Index(
