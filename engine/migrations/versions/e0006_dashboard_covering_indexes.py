@@ -11,7 +11,7 @@ have overdue work: reports on late work), ``ix_human_task_step_open`` holds it b
 index names ``state`` although its condition fixes it: SQLite otherwise reads the row to
 check the condition, and the index is not covering.
 
-Revision ID: e0006_dashperf
+Revision ID: e0006
 Revises: e0005
 Create Date: 2026-12-01 19:00:00
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "e0006_dashperf"
+revision = "e0006"
 down_revision = "e0005"
 branch_labels = None
 depends_on = None

@@ -7,7 +7,7 @@
   draft facts step times group by are read from indexes, not from draft rows (which hold
   titles, summaries and legal bases: a page read per draft).
 
-Revision ID: w0013_dashperf
+Revision ID: w0013
 Revises: w0012
 Create Date: 2026-12-01 19:00:00
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 from workflows.search import fold
 
-revision = "w0013_dashperf"
+revision = "w0013"
 down_revision = "w0012"
 branch_labels = None
 depends_on = None
