@@ -117,6 +117,9 @@ def test_preload_and_max_requests_with_the_scheduler_on(pg_lifecycle, tmp_path: 
     assert waiting == 0, "timers stopped firing: " + output[-3000:]
     assert "Traceback" not in output, output[-5000:]
     assert output.count("Autorestarting worker") >= 4  # workers were recycled meanwhile
+    # Each worker stops its scheduler as it exits, before the interpreter's shutdown.
+    started = output.count("scheduler started in process")
+    assert started >= 4 and output.count("scheduler stopped in process") == started
     with lifecycle.db.read() as session:
         runners = set(session.execute(select(SchedulerJob.last_runner)).scalars())
         open_rows = session.execute(

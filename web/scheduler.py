@@ -63,6 +63,17 @@ def start(app: Flask) -> JobScheduler | None:
     return scheduler
 
 
+def stop(app: Flask) -> None:
+    """Stop this process's scheduler (waiting for a job that is running), if it runs here."""
+    with _lock:
+        running = app.extensions.get("lexflow_scheduler")
+        if running is None or running[0] != os.getpid():
+            return
+        running[1].shutdown()
+        del app.extensions["lexflow_scheduler"]
+    log.info("scheduler stopped in process %s", os.getpid())
+
+
 def start_on_first_request(app: Flask) -> None:
     """Start the scheduler in whichever process serves the first request (see module doc)."""
 
