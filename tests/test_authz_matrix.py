@@ -209,6 +209,8 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/dashboards/plan.xlsx", READ, page(403, each(DASHBOARD_READERS, 200))),
     Row("GET", "/dashboards/plan/behind.pdf", READ, page(403, each(DASHBOARD_READERS, 200)),
         note="the behind-plan report (DOCX or PDF): the plan dashboard's readers; logged"),
+    Row("GET", "/dashboards/plan/items.docx", READ, page(403, each(DASHBOARD_READERS, 200)),
+        note="the plan with each item's state (DOCX or PDF): the plan dashboard's readers; logged"),
     Row("GET", "/dashboards/tasks", READ, page(403, each(DASHBOARD_READERS, 200))),
     Row("GET", "/dashboards/diagrams/{definition}.bpmn", READ,
         page(403, each(DASHBOARD_READERS, 200)), note="the heatmap's diagram"),

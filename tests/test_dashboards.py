@@ -462,6 +462,21 @@ def test_standard_documents_as_docx_and_pdf(demo: tuple[Lifecycle, Flask]) -> No
     assert len(table.rows) == 8 + 1  # the demo's 8 items behind plan under the header
     assert table.rows[1].cells[0].text == "1" and len(table.rows[1].cells) == 6
     assert client(demo, "cv.sxd").get(f"/dashboards/plan/behind.pdf?year={YEAR}").status_code == 403
+    # The plan itself: every item of the year, with its state (the same rule as the dashboard).
+    with lifecycle.db.read() as session:
+        states = Counter(row.state for row in plan_status(session, YEAR, NOW))
+    listed = reader.get(f"/dashboards/plan/items.docx?year={YEAR}")
+    assert listed.status_code == 200
+    document = Document(io.BytesIO(listed.data))
+    items = document.tables[1]
+    assert len(items.rows) == sum(states.values()) + 1
+    assert [c.text for c in items.rows[0].cells][-2:] == ["Tình trạng", "Ghi chú"]
+    column = Counter(row.cells[4].text for row in list(items.rows)[1:])
+    assert column["Chậm so với kế hoạch"] == states["behind"] == 8
+    assert any("DANH MỤC" in p.text for p in document.paragraphs)
+    pdf = reader.get(f"/dashboards/plan/items.pdf?year={YEAR}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client(demo, "cv.sxd").get(f"/dashboards/plan/items.docx?year={YEAR}").status_code == 403
     with lifecycle.db.read() as session:
         logged = Counter(
             session.execute(

@@ -56,11 +56,19 @@ from workflows.reports.figures import (
     task_figures,
 )
 from workflows.reports.plan_watch import BackwardPlanner
-from workflows.reports.standard_documents import FILE_WORDS, BehindItem, behind_plan_report
+from workflows.reports.standard_documents import (
+    FILE_WORDS,
+    BehindItem,
+    PlanLine,
+    behind_plan_report,
+    plan_report,
+)
 from workflows.reports.steps import StepCatalog
 from workflows.roles import STAGE_CODES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The plan document lists at most this many items (a province plans tens a year).
+PLAN_DOCUMENT_ITEMS = 1000
 
 
 def _scope(session: Session, actor: Actor) -> DashboardScope:
@@ -289,6 +297,51 @@ def behind_plan(fmt: str) -> Any:
             },
         )
     return document_response(document, fmt, f"{FILE_WORDS['behind_plan']}-{filters.year}")
+
+
+@bp.get("/plan/items.<any(docx, pdf):fmt>")
+@login_required
+def plan_document(fmt: str) -> Any:
+    """The filtered plan as a document (every item, its state and why), DOCX or PDF, for the
+    plan dashboard's readers; each export is logged."""
+    actor = current_actor()
+    filters = _filters()
+    with lifecycle().db.write() as session:
+        scope = _scope(session, actor)
+        figures = plan_figures(session, filters, scope)
+        rows = plan_drafts(session, filters, scope, limit=PLAN_DOCUMENT_ITEMS + 1)
+        with force_locale("vi"):
+            labels = state_labels()
+            lines = [
+                PlanLine(
+                    row.draft_code,
+                    row.title,
+                    row.agency,
+                    row.target_date,
+                    str(labels.get(row.state, row.state)),
+                    reason_label(row.reason),
+                )
+                for row in rows[:PLAN_DOCUMENT_ITEMS]
+            ]
+        document = plan_report(
+            session,
+            filters.year,
+            figures.totals,
+            lines,
+            truncated=len(rows) > PLAN_DOCUMENT_ITEMS,
+        )
+        audit.append_stream_event(
+            session,
+            f"export:{actor.id}",
+            actor=actor.id,
+            action="dashboard_exported",
+            data={
+                "dashboard": "plan_items",
+                "format": fmt,
+                **{k: str(v) for k, v in _query(filters).items()},
+            },
+        )
+    return document_response(document, fmt, f"{FILE_WORDS['plan']}-{filters.year}")
 
 
 # Tasks ----------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
   how it was built step by step, the appraisal's conclusion) with the sections the drafters
   write themselves left as headings to fill;
 * the behind-plan report of the Department of Justice: the items of the year's plan behind
-  schedule, why, and their slack on the backward plan.
+  schedule, why, and their slack on the backward plan;
+* the plan itself (danh mục): every item of the year's plan with where it stands.
 
 Each is an :class:`~workflows.reports.admin_document.AdminDocument` in the administrative
 presentation, written in Vietnamese as the administration's documents are. A step's answers
@@ -31,7 +32,13 @@ from engine import clock
 from workflows.calendar import vietnam_date
 from workflows.directory import Organisation
 from workflows.drafts import DOCUMENT_TYPES, Draft
-from workflows.reports.admin_document import AdminDocument, Heading, Paragraph, TableBlock
+from workflows.reports.admin_document import (
+    AdminDocument,
+    Block,
+    Heading,
+    Paragraph,
+    TableBlock,
+)
 from workflows.reports.schedule import BackwardPlan
 
 APPRAISAL, EXAMINATION, SUBMISSION = "appraisal", "examination", "submission"
@@ -45,6 +52,7 @@ FILE_WORDS = {
     EXAMINATION: "bao-cao-tham-tra",
     SUBMISSION: "to-trinh",
     "behind_plan": "bao-cao-cham-ke-hoach",
+    "plan": "danh-muc-ke-hoach",
 }
 _PLACE_PREFIXES = ("Tỉnh ", "Thành phố ", "Xã ", "Phường ", "Đặc khu ")
 
@@ -310,4 +318,74 @@ def behind_plan_report(
         recipients=tuple(r for r in (orgs.parent(issuer), "Lưu: VT") if r),
         signer_title="Giám đốc",
         facts={"behind": len(items)},
+    )
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One item of the year's plan as the plan document lists it (texts already localized)."""
+
+    code: str | None
+    title: str
+    agency: str
+    target: date | None
+    state: str
+    reason: str
+
+
+def plan_report(
+    session: Session,
+    year: int,
+    totals: Mapping[str, int],
+    lines: Sequence[PlanLine],
+    *,
+    truncated: bool = False,
+) -> AdminDocument:
+    """The year's plan with where each item stands: the list the Department of Justice
+    brings to the People's Committee's meeting (every item, not only those behind)."""
+    orgs = _Orgs(session)
+    issuer = orgs.first_of_kind("justice_department")
+    total = sum(totals.values())
+    summary = (
+        f"Kế hoạch năm {year} có {total} văn bản: {totals.get('done', 0)} đã hoàn thành, "
+        f"{totals.get('on_track', 0)} đúng tiến độ, {totals.get('behind', 0)} chậm tiến độ, "
+        f"{totals.get('not_started', 0)} chưa triển khai, {totals.get('dropped', 0)} "
+        "dừng hoặc hủy."
+    )
+    blocks: list[Block] = [
+        Heading("I. TỔNG HỢP"),
+        Paragraph(summary),
+        Heading("II. DANH MỤC VĂN BẢN"),
+        TableBlock(
+            ("TT", "Văn bản", "Cơ quan chủ trì", "Kỳ họp dự kiến", "Tình trạng", "Ghi chú"),
+            tuple(
+                (
+                    str(i),
+                    f"{line.code + ': ' if line.code else ''}{line.title}",
+                    orgs.name(line.agency),
+                    _day(line.target),
+                    line.state,
+                    line.reason,
+                )
+                for i, line in enumerate(lines, 1)
+            ),
+        ),
+    ]
+    if truncated:
+        blocks.append(
+            Paragraph(f"Danh mục chỉ liệt kê {len(lines)} văn bản đầu; xem đủ trên Lexflow.")
+        )
+    return AdminDocument(
+        superior=orgs.parent(issuer),
+        issuing_body=orgs.name(issuer),
+        number=f"Số:       /DM-{_abbreviation(issuer)}",
+        place=orgs.place(issuer),
+        day=vietnam_date(clock.now()),
+        kind="DANH MỤC",
+        subject=f"Văn bản quy phạm pháp luật trong Kế hoạch năm {year} và tiến độ thực hiện",
+        addressee=orgs.parent(issuer),
+        blocks=tuple(blocks),
+        recipients=tuple(r for r in (orgs.parent(issuer), "Lưu: VT") if r),
+        signer_title="Giám đốc",
+        facts={"items": len(lines)},
     )
