@@ -8,8 +8,10 @@ import re
 from datetime import date
 
 import pytest
+import zxingcpp
 from docx import Document
 from flask import Flask
+from PIL import Image
 
 from engine import TaskQuery
 from tests.support.consultation import draft_docx, post_for_comment
@@ -87,7 +89,11 @@ def test_public_comment_moderation_ledger_and_synthesis(
     assert page.status_code == 200 and "Set-Cookie" not in page.headers
     assert 'id="dieu-3"' in text and "Mỏ cát" in text and "b) Hộ kinh doanh." in text
     assert "days left" in text and "du_thao.docx" in text
-    assert public.get(f"/public/drafts/{consulting.id}/qr.png").data.startswith(b"\x89PNG")
+    png = public.get(f"/public/drafts/{consulting.id}/qr.png").data
+    assert png.startswith(b"\x89PNG")
+    # The printed code leads to this very page (read back by a barcode decoder).
+    decoded = [code.text for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    assert decoded == [f"http://localhost/public/drafts/{consulting.id}"]
     svg = public.get(f"/public/drafts/{consulting.id}/qr.svg")
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     form = _form(text)
