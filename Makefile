@@ -27,7 +27,7 @@ test: system-deps setup assets
 ## The long proof suites (crash with SIGKILLs, races, hostile input, API fuzzing): tests/proof.
 proof: system-deps setup assets
 	$(BIN)/pytest tests/proof --override-ini="addopts=-ra --strict-markers" --timeout 3600
-	$(BIN)/pytest tests/browser tests/test_demo.py -m proof --override-ini="addopts=-ra --strict-markers" --timeout 900
+	$(BIN)/pytest tests/browser tests/test_demo.py tests/test_jobs_exactly_once.py -m proof --override-ini="addopts=-ra --strict-markers" --timeout 900
 
 setup: $(PIP_STAMP)
 

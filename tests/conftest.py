@@ -20,6 +20,22 @@ DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Cases marked ``sqlite_only`` do not run on PostgreSQL (deselected, not skipped)."""
+    dropped = [
+        item for item in items if _postgresql_case(item) and item.get_closest_marker("sqlite_only")
+    ]
+    if dropped:
+        chosen = set(map(id, dropped))
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if id(item) not in chosen]
+
+
+def _postgresql_case(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
+
+
 def _suite_today() -> datetime | None:
     """``LEXFLOW_TODAY=YYYY-MM-DD``: the whole suite runs as of that day (09:00 in Vietnam)."""
     raw = os.environ.get("LEXFLOW_TODAY", "").strip()

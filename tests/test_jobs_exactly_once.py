@@ -1,4 +1,5 @@
-"""Four processes run the scheduler's jobs at once on PostgreSQL: 1,000 timers come due, each
+"""Four processes run the scheduler's jobs at once on PostgreSQL: 300 timers come due (1,000 in
+``make proof``), each
 instance's task then comes due the same day; each timer fires once, each reminder is created
 once and e-mailed once (to a real SMTP server on loopback), every instance advances exactly
 one step."""
@@ -22,7 +23,9 @@ from workflows.notifications import Notification, OutboxMessage
 from workflows.notifications.preferences import set_preferences
 
 SPAWN = multiprocessing.get_context("spawn")
-INSTANCES = 1000
+#: Due timers: enough that the four processes' claims overlap, in every run; the proof run
+#: keeps the 1,000 of the issue.
+SIZES = [300, pytest.param(1000, marks=pytest.mark.proof)]
 PROCESSES = 4
 STARTED = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
 MOMENT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # Monday 4/5/2026, 09:00 in Vietnam
@@ -30,7 +33,7 @@ MOMENT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)  # Monday 4/5/2026, 09:00 in Vie
 pytestmark = pytest.mark.slow
 
 
-def _start_many(lifecycle: Lifecycle) -> list[int]:
+def _start_many(lifecycle: Lifecycle, instances: int) -> list[int]:
     engine = lifecycle.engine
     engine.deploy({"wait_then_due.bpmn": read_model("wait_then_due.bpmn")}, "owner")
     data = {"org": "SXD", "fire_at": "2026-05-03T09:00:00", "due_on": date(2026, 5, 4).isoformat()}
@@ -38,7 +41,7 @@ def _start_many(lifecycle: Lifecycle) -> list[int]:
     # started on 1/5/2026, in one transaction (the set-up, not the test)
     with clock.frozen_at(STARTED), lifecycle.db.write() as session:
         actor = engine.actor("cv.sxd")
-        for _ in range(INSTANCES):
+        for _ in range(instances):
             ids.append(engine.start("wait_then_due", actor=actor, data=data, session=session).id)
     return ids
 
@@ -62,9 +65,12 @@ def _round(lifecycle: Lifecycle, smtp_port: int) -> list[tuple[int, dict]]:
     return reports
 
 
-def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecycle) -> None:
+@pytest.mark.parametrize("instances", SIZES)
+def test_four_processes_fire_each_timer_and_create_each_reminder_once(
+    pg_lifecycle: Lifecycle, instances: int
+) -> None:
     lifecycle = pg_lifecycle
-    ids = _start_many(lifecycle)
+    ids = _start_many(lifecycle, instances)
     with lifecycle.db.write() as session:
         for username in ("cv.sxd", "cv2.sxd"):
             user = find_user(session, username)
@@ -78,7 +84,7 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecyc
         mails = list(server.messages)
     assert all(ok for _, outcome in reports for ok, _, _ in outcome.values()), reports
     fired = sum(outcome["timers"][1] for _, outcome in reports)
-    assert fired == INSTANCES  # each timer by exactly one process
+    assert fired == instances  # each timer by exactly one process
     assert sum(1 for _, outcome in reports if outcome["timers"][1]) >= 2  # work was shared
 
     with lifecycle.db.read() as session:
@@ -102,15 +108,15 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecyc
             .where(Notification.kind == "reminder")
             .group_by(Notification.recipient, Notification.task_id)
         ).all()
-    assert len(timer_events) == INSTANCES and {n for _, n in timer_events} == {1}
-    assert open_tasks == INSTANCES
+    assert len(timer_events) == instances and {n for _, n in timer_events} == {1}
+    assert open_tasks == instances
     assert versions == {2}  # started, then advanced once by its timer: no double step
     # the task is due today: both drafters of SXD are reminded, once each (created by
     # whichever processes ran the reminders job after the timers had fired)
     created = sum(outcome["reminders"][1] for _, outcome in reports)
     assert len(reminders) == created
     assert {count for *_, count in reminders} <= {1}
-    assert len(reminders) == 2 * INSTANCES  # both drafters of SXD, for each task
+    assert len(reminders) == 2 * instances  # both drafters of SXD, for each task
     assert sum(outcome["timers"][1] + outcome["reminders"][1] for _, outcome in later) == 0
     # each reminder e-mailed exactly once (one outbox row, one Message-ID, one mail)
     with lifecycle.db.read() as session:
@@ -121,5 +127,5 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(pg_lifecyc
             .where(Notification.kind == "reminder", OutboxMessage.state == "delivered")
         ).scalar_one()
     ids_sent = [str(m["Message-ID"]) for m in mails]
-    assert delivered == 2 * INSTANCES
+    assert delivered == 2 * instances
     assert len(ids_sent) == len(set(ids_sent)) == delivered  # no mail twice, none lost
