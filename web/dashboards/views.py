@@ -137,16 +137,26 @@ def _choices(session: Session, scope: DashboardScope) -> dict[str, Any]:
     }
 
 
-def _export(
-    session: Session, actor: Actor, name: str, filters: Filters, tables: list[Table]
-) -> Response:
+def _log_export(
+    session: Session, actor: Actor, name: str, filters: Filters, fmt: str | None = None
+) -> None:
+    """Every export is audited: who took which dashboard, with which filters."""
+    data: dict[str, str] = {"dashboard": name}
+    if fmt is not None:
+        data["format"] = fmt
     audit.append_stream_event(
         session,
         f"export:{actor.id}",
         actor=actor.id,
         action="dashboard_exported",
-        data={"dashboard": name, **{k: str(v) for k, v in _query(filters).items()}},
+        data={**data, **{k: str(v) for k, v in _query(filters).items()}},
     )
+
+
+def _export(
+    session: Session, actor: Actor, name: str, filters: Filters, tables: list[Table]
+) -> Response:
+    _log_export(session, actor, name, filters)
     filename = f"lexflow-{name}-{filters.year}.xlsx"
     return Response(
         workbook_bytes(tables),
@@ -285,17 +295,7 @@ def behind_plan(fmt: str) -> Any:
                 for row in rows
             ]
         document = behind_plan_report(session, filters.year, figures.totals, items)
-        audit.append_stream_event(
-            session,
-            f"export:{actor.id}",
-            actor=actor.id,
-            action="dashboard_exported",
-            data={
-                "dashboard": "behind_plan",
-                "format": fmt,
-                **{k: str(v) for k, v in _query(filters).items()},
-            },
-        )
+        _log_export(session, actor, "behind_plan", filters, fmt)
     return document_response(document, fmt, f"{FILE_WORDS['behind_plan']}-{filters.year}")
 
 
@@ -330,17 +330,7 @@ def plan_document(fmt: str) -> Any:
             lines,
             truncated=len(rows) > PLAN_DOCUMENT_ITEMS,
         )
-        audit.append_stream_event(
-            session,
-            f"export:{actor.id}",
-            actor=actor.id,
-            action="dashboard_exported",
-            data={
-                "dashboard": "plan_items",
-                "format": fmt,
-                **{k: str(v) for k, v in _query(filters).items()},
-            },
-        )
+        _log_export(session, actor, "plan_items", filters, fmt)
     return document_response(document, fmt, f"{FILE_WORDS['plan']}-{filters.year}")
 
 

@@ -269,8 +269,6 @@ def behind_plan_report(
 ) -> AdminDocument:
     """The Department of Justice's report on the year's plan items behind schedule."""
     orgs = _Orgs(session)
-    issuer = orgs.first_of_kind("justice_department")
-    total = sum(totals.values())
 
     def slack(plan: BackwardPlan | None) -> str:
         if plan is None or plan.slack is None:
@@ -281,12 +279,7 @@ def behind_plan_report(
 
     blocks = (
         Heading("I. TÌNH HÌNH CHUNG"),
-        Paragraph(
-            f"Kế hoạch năm {year} có {total} văn bản: {totals.get('done', 0)} đã hoàn thành, "
-            f"{totals.get('on_track', 0)} đúng tiến độ, {totals.get('behind', 0)} chậm tiến độ, "
-            f"{totals.get('not_started', 0)} chưa triển khai, {totals.get('dropped', 0)} "
-            "dừng hoặc hủy."
-        ),
+        Paragraph(_plan_summary(year, totals)),
         Heading("II. CÁC VĂN BẢN CHẬM TIẾN ĐỘ"),
         TableBlock(
             ("TT", "Văn bản", "Cơ quan chủ trì", "Kỳ họp dự kiến", "Lý do", "Thời gian dự phòng"),
@@ -305,19 +298,13 @@ def behind_plan_report(
         Heading("III. KIẾN NGHỊ"),
         Paragraph("(Sở Tư pháp viết.)"),
     )
-    return AdminDocument(
-        superior=orgs.parent(issuer),
-        issuing_body=orgs.name(issuer),
-        number=f"Số:       /BC-{_abbreviation(issuer)}",
-        place=orgs.place(issuer),
-        day=vietnam_date(clock.now()),
-        kind="BÁO CÁO",
-        subject=f"Tình hình thực hiện Kế hoạch xây dựng văn bản quy phạm pháp luật năm {year}",
-        addressee=orgs.parent(issuer),
-        blocks=blocks,
-        recipients=tuple(r for r in (orgs.parent(issuer), "Lưu: VT") if r),
-        signer_title="Giám đốc",
-        facts={"behind": len(items)},
+    return _from_justice_department(
+        orgs,
+        "BC",
+        "BÁO CÁO",
+        f"Tình hình thực hiện Kế hoạch xây dựng văn bản quy phạm pháp luật năm {year}",
+        blocks,
+        {"behind": len(items)},
     )
 
 
@@ -344,17 +331,9 @@ def plan_report(
     """The year's plan with where each item stands: the list the Department of Justice
     brings to the People's Committee's meeting (every item, not only those behind)."""
     orgs = _Orgs(session)
-    issuer = orgs.first_of_kind("justice_department")
-    total = sum(totals.values())
-    summary = (
-        f"Kế hoạch năm {year} có {total} văn bản: {totals.get('done', 0)} đã hoàn thành, "
-        f"{totals.get('on_track', 0)} đúng tiến độ, {totals.get('behind', 0)} chậm tiến độ, "
-        f"{totals.get('not_started', 0)} chưa triển khai, {totals.get('dropped', 0)} "
-        "dừng hoặc hủy."
-    )
     blocks: list[Block] = [
         Heading("I. TỔNG HỢP"),
-        Paragraph(summary),
+        Paragraph(_plan_summary(year, totals)),
         Heading("II. DANH MỤC VĂN BẢN"),
         TableBlock(
             ("TT", "Văn bản", "Cơ quan chủ trì", "Kỳ họp dự kiến", "Tình trạng", "Ghi chú"),
@@ -375,17 +354,47 @@ def plan_report(
         blocks.append(
             Paragraph(f"Danh mục chỉ liệt kê {len(lines)} văn bản đầu; xem đủ trên Lexflow.")
         )
+    return _from_justice_department(
+        orgs,
+        "DM",
+        "DANH MỤC",
+        f"Văn bản quy phạm pháp luật trong Kế hoạch năm {year} và tiến độ thực hiện",
+        tuple(blocks),
+        {"items": len(lines)},
+    )
+
+
+def _plan_summary(year: int, totals: Mapping[str, int]) -> str:
+    return (
+        f"Kế hoạch năm {year} có {sum(totals.values())} văn bản: {totals.get('done', 0)} đã "
+        f"hoàn thành, {totals.get('on_track', 0)} đúng tiến độ, {totals.get('behind', 0)} chậm "
+        f"tiến độ, {totals.get('not_started', 0)} chưa triển khai, {totals.get('dropped', 0)} "
+        "dừng hoặc hủy."
+    )
+
+
+def _from_justice_department(
+    orgs: _Orgs,
+    symbol: str,
+    kind: str,
+    subject: str,
+    blocks: tuple[Block, ...],
+    facts: dict[str, Any],
+) -> AdminDocument:
+    """A document of the Department of Justice to its People's Committee, signed by its
+    director (the plan's reports)."""
+    issuer = orgs.first_of_kind("justice_department")
     return AdminDocument(
         superior=orgs.parent(issuer),
         issuing_body=orgs.name(issuer),
-        number=f"Số:       /DM-{_abbreviation(issuer)}",
+        number=f"Số:       /{symbol}-{_abbreviation(issuer)}",
         place=orgs.place(issuer),
         day=vietnam_date(clock.now()),
-        kind="DANH MỤC",
-        subject=f"Văn bản quy phạm pháp luật trong Kế hoạch năm {year} và tiến độ thực hiện",
+        kind=kind,
+        subject=subject,
         addressee=orgs.parent(issuer),
-        blocks=tuple(blocks),
+        blocks=blocks,
         recipients=tuple(r for r in (orgs.parent(issuer), "Lưu: VT") if r),
         signer_title="Giám đốc",
-        facts={"items": len(lines)},
+        facts=facts,
     )
