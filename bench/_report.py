@@ -557,6 +557,16 @@ def run(args: argparse.Namespace, log: TextIO) -> Report:
     with _main.workdir(args.workdir) as path:
         with into(log):
             backends = _main.Backends(path, use_postgres=not args.no_postgres)
+
+        def run_section(title: str, section: Any) -> None:
+            """One section: its tables into the log, its duration on the console."""
+            started = time.perf_counter()
+            progress(f"{title} ...")
+            with into(log):
+                _main.heading(f"Report section: {title}")
+                section()
+            progress(f"{title}: {time.perf_counter() - started:.0f} s")
+
         try:
             small, large = args.small_large
             sections: list[tuple[str, str, Any]] = [
@@ -578,14 +588,8 @@ def run(args: argparse.Namespace, log: TextIO) -> Report:
                 ("timers", "timers", lambda: section_timers(args, backends, report)),
             ]
             for name, title, section in sections:
-                if name in args.skip:
-                    continue
-                started = time.perf_counter()
-                progress(f"{title} ...")
-                with into(log):
-                    _main.heading(f"Report section: {title}")
-                    section()
-                progress(f"{title}: {time.perf_counter() - started:.0f} s")
+                if name not in args.skip:
+                    run_section(title, section)
             if "web" in args.skip:
                 return report
             started = time.perf_counter()
@@ -606,12 +610,7 @@ def run(args: argparse.Namespace, log: TextIO) -> Report:
                 ("HTTP completions/s", lambda: section_completions(args, backends, tokens, report)),
             ]
             for title, section in web_sections:
-                started = time.perf_counter()
-                progress(f"{title} ...")
-                with into(log):
-                    _main.heading(f"Report section: {title}")
-                    section()
-                progress(f"{title}: {time.perf_counter() - started:.0f} s")
+                run_section(title, section)
         finally:
             with into(log):
                 backends.close()

@@ -286,7 +286,7 @@ def behind_plan_report(
             tuple(
                 (
                     str(i),
-                    f"{item.code + ': ' if item.code else ''}{item.title}",
+                    _code_and_title(item.code, item.title),
                     orgs.name(item.agency),
                     _day(item.target),
                     item.reason,
@@ -340,7 +340,7 @@ def plan_report(
             tuple(
                 (
                     str(i),
-                    f"{line.code + ': ' if line.code else ''}{line.title}",
+                    _code_and_title(line.code, line.title),
                     orgs.name(line.agency),
                     _day(line.target),
                     line.state,
@@ -362,6 +362,11 @@ def plan_report(
         tuple(blocks),
         {"items": len(lines)},
     )
+
+
+def _code_and_title(code: str | None, title: str) -> str:
+    """A plan item as the plan's reports name it: its draft's code first, once it has one."""
+    return f"{code}: {title}" if code else title
 
 
 def _plan_summary(year: int, totals: Mapping[str, int]) -> str:
