@@ -33,6 +33,7 @@ from .models import AuditEvent, HumanTask, ProcessInstance
 from .run_bounds import RunBoundExceeded, RunLimits
 from .services import ServiceRegistry
 from .specs import LoadedSpec, UserTaskInfo
+from .state_pruning import completed_specs
 from .task_attributes import UNSET, AttributeChange, Unset
 from .task_forms import FormState, Submission
 from .task_queries import TaskInfo, TaskQuery
@@ -286,14 +287,14 @@ class Engine:
                 s, instance_id, require_running=False
             ).runtime.workflow
             completed, active = set(), set()
-            for task in workflow.get_tasks():
-                element = getattr(task.task_spec, "bpmn_id", None)
-                if not element:
-                    continue
-                if task.has_state(TaskState.COMPLETED):
-                    completed.add(element)
-                elif task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            for task in workflow.get_tasks(
+                state=TaskState.READY | TaskState.WAITING | TaskState.STARTED
+            ):
+                if element := getattr(task.task_spec, "bpmn_id", None):
                     active.add(element)
+            for spec in completed_specs(workflow):  # pruned tasks included
+                if element := getattr(spec, "bpmn_id", None):
+                    completed.add(element)
             return {"completed": sorted(completed - active), "active": sorted(active)}
 
     def waiting_timers(

@@ -26,6 +26,7 @@ from .messages import Message
 from .run_bounds import RunBudget
 from .serialization import StateSerializer
 from .specs import LoadedSpec
+from .state_pruning import completed_specs, prune_finished
 from .timer_events import armed_timers
 
 
@@ -136,7 +137,7 @@ class ProcessRuntime:
     def completed_spec_ids(self) -> set[int]:
         """Identities of the task specs this workflow has completed at least once (a step
         reached again is rework); read from the task tree, no database involved."""
-        return {id(task.task_spec) for task in self.workflow.get_tasks(state=TaskState.COMPLETED)}
+        return {id(spec) for spec in completed_specs(self.workflow)}
 
     def find_task(self, task_id: str) -> Task:
         try:
@@ -184,5 +185,8 @@ class ProcessRuntime:
         return data
 
     def dump(self, serializer: StateSerializer) -> bytes:
+        """The state to store, once the finished tasks nothing reads any more are dropped
+        (engine.state_pruning): a step costs the same at the 200th task as at the 20th."""
+        prune_finished(self.workflow)
         check = self.budget.state_size if self.budget is not None else None
         return serializer.dump_state(self.workflow, check)

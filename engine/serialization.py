@@ -28,6 +28,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 
 from .bpmn_parser import PassThroughTask
+from .state_pruning import pruned_from_dict, pruned_to_dict
 from .timer_events import timer_classes
 
 STATE_FORMAT = "json+zlib"
@@ -41,6 +42,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["pruned_specs"] = pruned_to_dict(workflow)
         return dct
 
     def from_dict(  # type: ignore[override]
@@ -60,6 +62,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        pruned_from_dict(workflow, dct.get("pruned_specs"))
         return workflow
 
 
