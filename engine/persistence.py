@@ -196,11 +196,12 @@ def sync_human_tasks(
     completed_task_id: str | None = None,
     actor: str | None = None,
     open_rows: list[HumanTask] | None = None,
-) -> list[HumanTask]:
+) -> tuple[list[HumanTask], list[HumanTask]]:
     """Insert rows for newly ready user tasks; cancel rows whose task is gone.
 
     ``open_rows``: the instance's open rows when the caller read them with the instance
-    (saves a round trip); otherwise they are read here.
+    (saves a round trip); otherwise they are read here. Returns the rows created and every
+    row still open afterwards (the step listeners are shown them without a second read).
     """
     now = clock.now()
     if open_rows is None:
@@ -229,8 +230,10 @@ def sync_human_tasks(
         )
         session.add(row)
         created.append(row)
+    still_open: list[HumanTask] = []
     for task_id, row in existing.items():
         if task_id in ready_ids:
+            still_open.append(row)
             continue
         if task_id == completed_task_id:
             row.state = "completed"
@@ -238,7 +241,8 @@ def sync_human_tasks(
         else:
             row.state = "cancelled"
         row.completed_at = now
-    return created
+    still_open.sort(key=lambda row: row.created_at)
+    return created, still_open + created
 
 
 def save(
@@ -297,7 +301,7 @@ def save(
         )
         update_instance(session, instance, seen_version, event=event, **values)
     try:
-        created = sync_human_tasks(
+        created, still_open = sync_human_tasks(
             ctx,
             session,
             instance,
@@ -312,7 +316,9 @@ def save(
     session.flush()
     if ctx.step_listeners:
         completed = task_id if action == "complete" else None
-        _notify(ctx, session, instance, runtime, action, actor, tuple(created), completed)
+        _notify(
+            ctx, session, instance, runtime, action, actor, tuple(created), completed, still_open
+        )
     return created
 
 
@@ -325,12 +331,8 @@ def _notify(
     actor: str,
     created: tuple[HumanTask, ...],
     completed_task_id: str | None,
+    rows: list[HumanTask],
 ) -> None:
-    rows = session.execute(
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))
-        .order_by(HumanTask.created_at)
-    ).scalars()
     loaded = runtime.loaded
     event = StepEvent(
         session=session,

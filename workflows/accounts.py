@@ -280,16 +280,18 @@ def user_for_token(session: Session, token: str) -> TokenUse | None:
     days. When ``stale``, the caller records the use with :func:`record_token_use`."""
     if not token.startswith("lxf_"):
         return None
-    row = session.execute(
-        select(ApiToken).where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked.is_(False))
-    ).scalar_one_or_none()
-    if row is None:
+    # Token and user in one statement: every API request starts here.
+    found = session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked.is_(False))
+    ).one_or_none()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    token_id, last, user = found
+    if not user.active:
         return None
-    last = row.last_used_at
-    return TokenUse(user, row.id, last is None or clock.now() - last >= TOKEN_USE_RESOLUTION)
+    return TokenUse(user, token_id, last is None or clock.now() - last >= TOKEN_USE_RESOLUTION)
 
 
 def record_token_use(session: Session, token_id: int) -> None:

@@ -26,7 +26,7 @@ from engine.context import StepEvent, TaskChange
 from engine.models import HumanTask
 from workflows.directory import RoleAssignment, User
 from workflows.notifications.kinds import REWORK, TASK_ASSIGNED, TASK_NEW, TASK_RETURNED
-from workflows.notifications.notify import notify_users
+from workflows.notifications.notify import notify_role_holders, notify_users
 
 
 def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
@@ -69,10 +69,11 @@ def on_step(event: StepEvent) -> None:
     for task in event.created:
         kind = REWORK if task.spec_id in again else TASK_NEW
         if task.assignee:
-            recipients = [task.assignee]
+            notify_users(session, _others([task.assignee], event.actor), kind, task=task)
         else:
-            recipients = role_holders(session, task.role, task.organisation)
-        notify_users(session, _others(recipients, event.actor), kind, task=task)
+            notify_role_holders(
+                session, task.role, task.organisation, kind, task=task, exclude=event.actor
+            )
 
 
 def on_task_change(change: TaskChange) -> None:
@@ -80,23 +81,26 @@ def on_task_change(change: TaskChange) -> None:
     session, task = change.session, change.task
     period = clock.now().isoformat()  # the same task may be released or assigned again
     by = _display_name(session, change.actor)
-    if change.action == "unclaim":
-        recipients = role_holders(session, task.role, task.organisation)
-        kind = TASK_RETURNED
+    if change.action in ("unclaim", "reroute"):
+        notify_role_holders(
+            session,
+            task.role,
+            task.organisation,
+            TASK_RETURNED if change.action == "unclaim" else TASK_NEW,
+            task=task,
+            exclude=change.actor,
+            period=period,
+            params={"by": by},
+        )
     elif change.action == "assign" and task.assignee:
-        recipients, kind = [task.assignee], TASK_ASSIGNED
-    elif change.action == "reroute":
-        recipients, kind = role_holders(session, task.role, task.organisation), TASK_NEW
-    else:
-        return
-    notify_users(
-        session,
-        _others(recipients, change.actor),
-        kind,
-        task=task,
-        period=period,
-        params={"by": by},
-    )
+        notify_users(
+            session,
+            _others([task.assignee], change.actor),
+            TASK_ASSIGNED,
+            task=task,
+            period=period,
+            params={"by": by},
+        )
 
 
 def _display_name(session: Session, username: str) -> str:

@@ -21,17 +21,18 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.models import HumanTask
 from workflows.calendar import vietnam_date
-from workflows.directory import User
+from workflows.directory import RoleAssignment, User
 from workflows.drafts import Draft, draft_by_code
-from workflows.notifications.kinds import KINDS
+from workflows.notifications.kinds import DIGEST_KIND, KINDS
 from workflows.notifications.model import (
     IMMEDIATE,
     NO_ADDRESS,
     PENDING,
     Notification,
+    NotificationPreference,
     OutboxMessage,
 )
-from workflows.notifications.preferences import deliveries_for
+from workflows.notifications.preferences import delivery_default
 from workflows.registry import Regulation
 
 _KEY = ["recipient", "kind", "topic", "period"]
@@ -45,7 +46,7 @@ def task_facts(session: Session, task: HumanTask) -> dict[str, Any]:
         facts["due"] = vietnam_date(task.due_at).isoformat()
     labels = task.labels or {}
     draft = draft_by_code(session, labels.get("draft_code")) if labels.get("draft_code") else None
-    if draft is None:
+    if draft is None and labels.get("regulation"):  # monitoring instances carry its number
         draft = _monitored_draft(session, task.instance_id)
     if draft is not None:
         facts.update(draft_facts(draft))
@@ -96,9 +97,81 @@ def notify_users(
     names = sorted(set(recipients))
     if not names:
         return []
-    users = session.execute(
-        select(User.id, User.username, User.email).where(User.username.in_(names), User.active)
-    ).all()
+    users = _active_users(session, kind, User.username.in_(names))
+    return _create(session, users, kind, task, draft_id, period, params, now)
+
+
+def notify_role_holders(
+    session: Session,
+    role: str | None,
+    organisation: str | None,
+    kind: str,
+    *,
+    task: HumanTask | None = None,
+    exclude: str | None = None,
+    period: str = "",
+    params: Mapping[str, Any] | None = None,
+) -> list[Notified]:
+    """Notify the active users offered work of ``role`` in ``organisation`` (any one when
+    None), but not ``exclude`` (who caused it). Nobody when ``role`` is None.
+
+    The group, each member's address and delivery come in one query: a step that opens a
+    task for a group is on every completion's path.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if role is None:
+        return []
+    holders = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
+    if organisation is not None:
+        holders = holders.where(RoleAssignment.organisation_code == organisation)
+    conditions = [User.id.in_(holders)]
+    if exclude is not None:
+        conditions.append(User.username != exclude)
+    users = _active_users(session, kind, *conditions)
+    return _create(session, users, kind, task, None, period, params, None)
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    id: int
+    username: str
+    email: str | None
+    delivery: str
+
+
+def _active_users(session: Session, kind: str, *conditions: Any) -> list[_Recipient]:
+    """Active users matching ``conditions`` with their delivery of ``kind`` (one query)."""
+    default = delivery_default(kind)
+    if kind == DIGEST_KIND:  # the digest itself is always e-mailed
+        rows = session.execute(
+            select(User.id, User.username, User.email).where(User.active, *conditions)
+        ).all()
+        return [_Recipient(i, name, email, default) for i, name, email in rows]
+    chosen = (
+        select(User.id, User.username, User.email, NotificationPreference.delivery)
+        .outerjoin(
+            NotificationPreference,
+            (NotificationPreference.user_id == User.id) & (NotificationPreference.kind == kind),
+        )
+        .where(User.active, *conditions)
+    )
+    return [
+        _Recipient(i, name, email, delivery or default)
+        for i, name, email, delivery in session.execute(chosen).all()
+    ]
+
+
+def _create(
+    session: Session,
+    users: list[_Recipient],
+    kind: str,
+    task: HumanTask | None,
+    draft_id: int | None,
+    period: str,
+    params: Mapping[str, Any] | None,
+    now: datetime | None,
+) -> list[Notified]:
     if not users:
         return []
     facts: dict[str, Any] = task_facts(session, task) if task is not None else {}
@@ -109,11 +182,10 @@ def notify_users(
     facts.update(params or {})
     draft_id = draft_id if draft_id is not None else facts.get("draft_id")
     topic = f"task:{task.id}" if task is not None else (f"draft:{draft_id}" if draft_id else "")
-    deliveries = deliveries_for(session, (user.id for user in users), kind)
     moment = now or clock.now()
     rows = []
-    for user in users:
-        delivery = deliveries[user.id]
+    for user in sorted(users, key=lambda user: user.username):
+        delivery = user.delivery
         if not user.email and delivery != "off":
             delivery = NO_ADDRESS
         rows.append(

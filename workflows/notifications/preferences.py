@@ -9,7 +9,7 @@ and a task or an escalation is news the day it happens.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,20 +33,9 @@ def preferences_of(session: Session, user_id: int) -> dict[str, str]:
     return {kind: chosen.get(kind, default) for kind, default in DEFAULTS.items()}
 
 
-def deliveries_for(session: Session, user_ids: Iterable[int], kind: str) -> dict[int, str]:
-    """user id -> delivery of ``kind`` for each of ``user_ids`` (one query)."""
-    ids = list(set(user_ids))
-    default = DEFAULTS.get(kind, IMMEDIATE)
-    if kind == DIGEST_KIND or not ids:
-        return dict.fromkeys(ids, IMMEDIATE if kind == DIGEST_KIND else default)
-    chosen = dict(
-        session.execute(
-            select(NotificationPreference.user_id, NotificationPreference.delivery).where(
-                NotificationPreference.user_id.in_(ids), NotificationPreference.kind == kind
-            )
-        ).all()
-    )
-    return {user_id: chosen.get(user_id, default) for user_id in ids}
+def delivery_default(kind: str) -> str:
+    """How ``kind`` is delivered to someone who chose nothing (the digest: always e-mailed)."""
+    return IMMEDIATE if kind == DIGEST_KIND else DEFAULTS.get(kind, IMMEDIATE)
 
 
 def set_preferences(session: Session, user_id: int, choices: Mapping[str, str]) -> dict[str, str]:
