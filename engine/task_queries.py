@@ -8,12 +8,13 @@ stays flat as the table grows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, bindparam, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -249,19 +250,45 @@ _SORTS: dict[str, tuple[tuple[_Partition, ...], Callable[[Any], tuple[Any, ...]]
 
 
 def list_tasks(session: Session, query: TaskQuery) -> list[TaskInfo]:
+    statement, whole_rows = _list_statement(query, _day_of(query))
+    if whole_rows:
+        return [TaskInfo.of(row) for row in session.execute(statement).scalars()]
+    ids = list(dict.fromkeys(session.execute(statement).scalars()))
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.execute(_ROWS_BY_ID, {"ids": ids}).scalars()}
+    return [TaskInfo.of(rows[task_id]) for task_id in ids if task_id in rows]
+
+
+_ROWS_BY_ID = select(HumanTask).where(HumanTask.id.in_(bindparam("ids", expanding=True)))
+
+
+def _day_of(query: TaskQuery) -> date | None:
+    """The day a follow-up filter compares with: part of a cached statement's key."""
+    return today() if query.follow_up is not None else None
+
+
+# Building these statements (a UNION ALL of a dozen nested selects for a user with a few
+# grants) and computing their cache keys cost more than running them: an inbox page asks
+# the same few queries again and again, so each is built once and kept (statements are
+# immutable; the key is the whole query, the day included when a filter depends on it).
+@functools.lru_cache(maxsize=512)
+def _list_statement(query: TaskQuery, day: date | None) -> tuple[Any, bool]:
+    """The statement listing ``query``'s page; True when it returns whole rows (one
+    instance's tasks), False when it returns the page's ids in order."""
     limit = max(1, min(query.limit, 500))
     offset = max(0, query.offset)
     window = limit + offset
     branches = _branches(query)
     if query.instance_id is not None and len(branches) == 1:
-        rows = session.execute(
+        return (
             select(HumanTask)
             .where(*branches[0])
             .order_by(HumanTask.created_at, HumanTask.id)
             .limit(limit)
-            .offset(offset)
-        ).scalars()
-        return [TaskInfo.of(row) for row in rows]
+            .offset(offset),
+            True,
+        )
     # Each access path is cut into partitions that its index can hand over in order (dated
     # tasks soonest due first, undated ones oldest first...), each cut to the page window, so
     # the cost does not grow with the table; one UNION ALL merges them in the sort's order
@@ -279,17 +306,10 @@ def list_tasks(session: Session, query: TaskQuery) -> list[TaskInfo]:
         for extra, order in partitions
     ]
     merged = union_all(*parts).subquery()
-    page = session.execute(
-        select(merged.c.id).order_by(*merged_order(merged.c)).limit(limit).offset(offset)
-    ).scalars()
-    ids = list(dict.fromkeys(page))
-    if not ids:
-        return []
-    rows = {
-        row.id: row
-        for row in session.execute(select(HumanTask).where(HumanTask.id.in_(ids))).scalars()
-    }
-    return [TaskInfo.of(rows[task_id]) for task_id in ids if task_id in rows]
+    return (
+        select(merged.c.id).order_by(*merged_order(merged.c)).limit(limit).offset(offset),
+        False,
+    )
 
 
 def count_tasks(session: Session, query: TaskQuery, cap: int = 1000) -> int:
@@ -297,12 +317,15 @@ def count_tasks(session: Session, query: TaskQuery, cap: int = 1000) -> int:
 
     Counting a constant lets each access path be answered from its partial index alone.
     """
+    counted = replace(query, sort="due", limit=0, offset=0)  # no bearing on a count
+    return int(session.execute(_count_statement(counted, cap, _day_of(query))).scalar_one())
+
+
+@functools.lru_cache(maxsize=512)
+def _count_statement(query: TaskQuery, cap: int, day: date | None) -> Any:
     parts = [
         select(select(literal(1).label("one")).where(*conditions).limit(cap).subquery())
         for conditions in _branches(query)
     ]
     inner = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    total = session.execute(
-        select(func.count()).select_from(select(inner.c.one).limit(cap).subquery())
-    ).scalar_one()
-    return int(total)
+    return select(func.count()).select_from(select(inner.c.one).limit(cap).subquery())
