@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from zxcvbn import zxcvbn
 
@@ -281,17 +281,20 @@ def user_for_token(session: Session, token: str) -> TokenUse | None:
     if not token.startswith("lxf_"):
         return None
     # Token and user in one statement: every API request starts here.
-    found = session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == _digest(token), ApiToken.revoked.is_(False))
-    ).one_or_none()
+    found = session.execute(_TOKEN_USER, {"digest": _digest(token)}).one_or_none()
     if found is None:
         return None
     token_id, last, user = found
     if not user.active:
         return None
     return TokenUse(user, token_id, last is None or clock.now() - last >= TOKEN_USE_RESOLUTION)
+
+
+_TOKEN_USER = (
+    select(ApiToken.id, ApiToken.last_used_at, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked.is_(False))
+)
 
 
 def record_token_use(session: Session, token_id: int) -> None:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import Actor, Database, RoleGrant
@@ -69,12 +78,16 @@ class RoleAssignment(Base):
     organisation_code: Mapped[str] = mapped_column(ForeignKey("organisation.code"))
 
 
+# Statements every request runs, built once (building one and its cache key costs about as
+# much as running it here).
+_GRANTS = select(RoleAssignment.role, RoleAssignment.organisation_code).where(
+    RoleAssignment.user_id == bindparam("user_id")
+)
+_USER_BY_NAME = select(User).where(User.username == bindparam("username"))
+
+
 def grants_of(session: Session, user: User) -> frozenset[RoleGrant]:
-    rows = session.execute(
-        select(RoleAssignment.role, RoleAssignment.organisation_code).where(
-            RoleAssignment.user_id == user.id
-        )
-    ).all()
+    rows = session.execute(_GRANTS, {"user_id": user.id}).all()
     return frozenset(RoleGrant(role, org) for role, org in rows)
 
 
@@ -89,7 +102,7 @@ def actor_of(session: Session, user: User) -> Actor:
 
 
 def find_user(session: Session, username: str) -> User | None:
-    return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    return session.execute(_USER_BY_NAME, {"username": username}).scalar_one_or_none()
 
 
 class DomainDirectory:
@@ -119,6 +132,9 @@ def organisation_names(session: Session, language: str = "vi") -> dict[str, str]
     """code -> name in ``language`` ("vi", else English; the Vietnamese name when the
     organisation has no English one)."""
     if language == "vi":
-        return dict(session.execute(select(Organisation.code, Organisation.name_vi)).all())
-    rows = session.execute(select(Organisation.code, Organisation.name_vi, Organisation.name_en))
-    return {code: name_en or name_vi for code, name_vi, name_en in rows}
+        return dict(session.execute(_NAMES_VI).all())
+    return {code: name_en or name_vi for code, name_vi, name_en in session.execute(_NAMES)}
+
+
+_NAMES_VI = select(Organisation.code, Organisation.name_vi)
+_NAMES = select(Organisation.code, Organisation.name_vi, Organisation.name_en)

@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, func, or_, select
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.context import StepEvent
@@ -156,7 +167,10 @@ def list_drafts(session: Session, flt: DraftFilter) -> tuple[list[Draft], int]:
 def draft_by_code(session: Session, code: str | None) -> Draft | None:
     if not code:
         return None
-    return session.execute(select(Draft).where(Draft.code == code)).scalar_one_or_none()
+    return session.execute(_BY_CODE, {"code": code}).scalar_one_or_none()
+
+
+_BY_CODE = select(Draft).where(Draft.code == bindparam("code"))  # on every step's path
 
 
 def track_stage(event: StepEvent) -> None:

@@ -89,10 +89,13 @@ def roles_by_code(session: Session) -> dict[str, Role]:
     """
     cached = session.info.get(_CACHE_KEY)
     if cached is None:
-        rows = session.execute(select(RoleRecord).order_by(RoleRecord.code)).scalars()
+        rows = session.execute(_ALL_ROLES).scalars()
         cached = {**ROLES_BY_CODE, **{row.code: row.as_role() for row in rows}}
         session.info[_CACHE_KEY] = cached
     return cached  # type: ignore[no-any-return]
+
+
+_ALL_ROLES = select(RoleRecord).order_by(RoleRecord.code)
 
 
 def role_codes(session: Session) -> frozenset[str]:

@@ -157,6 +157,9 @@ def follow_up_state(task: TaskInfo) -> str | None:
     return "overdue" if task.follow_up_on < day else "later"
 
 
+_LEAD_AGENCIES = select(distinct(Draft.lead_agency))
+
+
 @bp.get("/inbox")
 @login_required
 def index() -> Any:
@@ -182,7 +185,7 @@ def index() -> Any:
         base = _query_for(actor, tab, filters.organisation, organisations)
         tasks = engine.tasks(filters.apply(base, page_size + 1), session=session) if base else []
         lead_agencies = sorted(
-            {code for code in session.execute(select(distinct(Draft.lead_agency))).scalars()}
+            {code for code in session.execute(_LEAD_AGENCIES).scalars() if code}
             | ({filters.lead_agency} if filters.lead_agency else set())
         )
         saved_filters = inbox_filters.visible_filters(session, actor)

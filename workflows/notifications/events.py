@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -45,15 +45,19 @@ def role_holders(session: Session, role: str | None, organisation: str | None) -
 
 def _done_before(session: Session, event: StepEvent) -> set[str]:
     """Steps among those just opened that the workflow had completed before (rework)."""
-    specs = {task.spec_id for task in event.created}
-    query = select(HumanTask.spec_id).where(
-        HumanTask.instance_id == event.instance.id,
-        HumanTask.state == "completed",
-        HumanTask.spec_id.in_(specs),
-    )
-    if event.task_id is not None:  # the next instance of a sequential step is not rework
-        query = query.where(HumanTask.id != event.task_id)
-    return set(session.execute(query).scalars())
+    specs = sorted({task.spec_id for task in event.created})
+    # The next instance of a sequential step is not rework: the step's own task is left out
+    # ("" when no task was completed: no task has that id).
+    params = {"instance_id": event.instance.id, "specs": specs, "task_id": event.task_id or ""}
+    return set(session.execute(_DONE_BEFORE, params).scalars())
+
+
+_DONE_BEFORE = select(HumanTask.spec_id).where(
+    HumanTask.instance_id == bindparam("instance_id"),
+    HumanTask.state == "completed",
+    HumanTask.spec_id.in_(bindparam("specs", expanding=True)),
+    HumanTask.id != bindparam("task_id"),
+)
 
 
 def _others(names: Iterable[str], actor: str) -> list[str]:

@@ -9,12 +9,13 @@ transaction — and, for recipients who want it e-mailed at once, the outbox row
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,7 +98,8 @@ def notify_users(
     names = sorted(set(recipients))
     if not names:
         return []
-    users = _active_users(session, kind, User.username.in_(names))
+    statement = _users_statement("names", False, False, kind == DIGEST_KIND)
+    users = _active_users(session, kind, statement, {"kind": kind, "names": names})
     return _create(session, users, kind, task, draft_id, period, params, now)
 
 
@@ -122,13 +124,11 @@ def notify_role_holders(
         raise ValueError(f"unknown notification kind {kind!r}")
     if role is None:
         return []
-    holders = select(RoleAssignment.user_id).where(RoleAssignment.role == role)
-    if organisation is not None:
-        holders = holders.where(RoleAssignment.organisation_code == organisation)
-    conditions = [User.id.in_(holders)]
-    if exclude is not None:
-        conditions.append(User.username != exclude)
-    users = _active_users(session, kind, *conditions)
+    statement = _users_statement(
+        "role", organisation is not None, exclude is not None, kind == DIGEST_KIND
+    )
+    values = {"kind": kind, "role": role, "organisation": organisation, "exclude": exclude}
+    users = _active_users(session, kind, statement, values)
     return _create(session, users, kind, task, None, period, params, None)
 
 
@@ -140,26 +140,42 @@ class _Recipient:
     delivery: str
 
 
-def _active_users(session: Session, kind: str, *conditions: Any) -> list[_Recipient]:
-    """Active users matching ``conditions`` with their delivery of ``kind`` (one query)."""
+def _active_users(
+    session: Session, kind: str, statement: Any, values: dict[str, Any]
+) -> list[_Recipient]:
+    """Active users the statement selects, with their delivery of ``kind``."""
     default = delivery_default(kind)
-    if kind == DIGEST_KIND:  # the digest itself is always e-mailed
-        rows = session.execute(
-            select(User.id, User.username, User.email).where(User.active, *conditions)
-        ).all()
-        return [_Recipient(i, name, email, default) for i, name, email in rows]
-    chosen = (
+    return [
+        _Recipient(i, name, email, delivery or default)
+        for i, name, email, delivery in session.execute(statement, values).all()
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def _users_statement(by: str, in_organisation: bool, excluding: bool, digest: bool) -> Any:
+    """Active users by ``names`` or by ``role`` (in one organisation, without someone),
+    each with their chosen delivery of ``:kind`` (none for the digest, always e-mailed).
+    Built once per shape: a step that opens a task runs one."""
+    if by == "names":
+        conditions = [User.username.in_(bindparam("names", expanding=True))]
+    else:
+        holders = select(RoleAssignment.user_id).where(RoleAssignment.role == bindparam("role"))
+        if in_organisation:
+            holders = holders.where(RoleAssignment.organisation_code == bindparam("organisation"))
+        conditions = [User.id.in_(holders)]
+        if excluding:
+            conditions.append(User.username != bindparam("exclude"))
+    if digest:
+        return select(User.id, User.username, User.email, null()).where(User.active, *conditions)
+    return (
         select(User.id, User.username, User.email, NotificationPreference.delivery)
         .outerjoin(
             NotificationPreference,
-            (NotificationPreference.user_id == User.id) & (NotificationPreference.kind == kind),
+            (NotificationPreference.user_id == User.id)
+            & (NotificationPreference.kind == bindparam("kind")),
         )
         .where(User.active, *conditions)
     )
-    return [
-        _Recipient(i, name, email, delivery or default)
-        for i, name, email, delivery in session.execute(chosen).all()
-    ]
 
 
 def _create(

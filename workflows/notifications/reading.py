@@ -6,7 +6,7 @@ person's notifications (an id that is not theirs is as unknown as one that does 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
@@ -27,13 +27,16 @@ def notifications_of(session: Session, username: str, limit: int = 100) -> list[
 
 def unread_count(session: Session, username: str, cap: int = 100) -> int:
     """How many of the user's notifications are unread, counted up to ``cap``."""
-    unread = (
-        select(Notification.id)
-        .where(Notification.recipient == username, Notification.read_at.is_(None))
-        .limit(cap)
-        .subquery()
-    )
-    return int(session.execute(select(func.count()).select_from(unread)).scalar_one())
+    return int(session.execute(_UNREAD, {"username": username, "cap": cap}).scalar_one())
+
+
+#: Built once: every page's top bar runs it.
+_UNREAD = select(func.count()).select_from(
+    select(Notification.id)
+    .where(Notification.recipient == bindparam("username"), Notification.read_at.is_(None))
+    .limit(bindparam("cap", type_=Integer))
+    .subquery()
+)
 
 
 def mark_read(session: Session, username: str, notification_id: int) -> bool:
