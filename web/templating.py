@@ -171,6 +171,17 @@ def nav_links() -> list[tuple[str, str]]:
     ]
 
 
+def priority_label(name: str | None) -> str:
+    """A task priority's name in the reader's language (translated once per request: a
+    list of tasks shows one per row)."""
+    names = g.get("_priority_names") if has_request_context() else None
+    if names is None:
+        names = {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
+        if has_request_context():
+            g._priority_names = names
+    return names.get(name or "", name or "")
+
+
 def reject_keys(mapping: dict[str, str], *keys: str) -> dict[str, str]:
     return {key: value for key, value in mapping.items() if key not in keys}
 
@@ -193,4 +204,5 @@ def init_app(app: Flask) -> None:
         dossier_item_name=dossier_item_name,
         nav_links=nav_links,
         audit_action=audit_action,
+        priority_label=priority_label,
     )
