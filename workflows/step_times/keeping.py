@@ -29,11 +29,13 @@ from workflows.step_times.model import CompletedStep
 def keep_completed_step(event: StepEvent) -> None:
     """Step listener: write the completed task's row; refresh the instance's copied facts."""
     session, instance = event.session, event.instance
-    draft = session.execute(
-        select(Draft.document_type, Draft.procedure, Draft.lead_agency)
-        .where(Draft.instance_id == instance.id)
-        .limit(1)
-    ).first()
+    # The draft as an object: the write session does not autoflush, and the identity map
+    # holds it with the procedure track_stage has just set.
+    draft = (
+        session.execute(select(Draft).where(Draft.instance_id == instance.id).limit(1))
+        .scalars()
+        .first()
+    )
     if draft is None:  # not a draft's process (monitoring, or a plain engine process)
         return
     facts = {
