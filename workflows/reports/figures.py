@@ -30,11 +30,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     case,
     func,
     literal,
     select,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -414,8 +416,8 @@ def task_figures(
             step.definition_id,
             step.document_type,
             step.procedure,
-            step.created_day,
-            step.completed_day,
+            type_coerce(step.created_day, String),  # parsed once per distinct pair below
+            type_coerce(step.completed_day, String),
             func.count(),
         )
         .where(
@@ -434,32 +436,40 @@ def task_figures(
         )
     ).all()
     rules = _Rules(session, min(last, vietnam_date(now)))
+    # (created, completed) -> tasks, per step, definition, document type and procedure: what
+    # decides a task's span and rule, each worked out once per distinct value.
+    pairs: dict[tuple[str, int, str, str | None], Counter[tuple[Any, Any]]] = defaultdict(Counter)
+    for spec, definition_id, document_type, procedure, created, completed, n in done:
+        pairs[spec, definition_id, document_type, procedure][created, completed] += n
     # span (working days) -> tasks, per step: quantiles from the counts, not from a list of
     # one entry per task (330 k completed tasks a year with 100 k drafts).
     spans: dict[str, Counter[int]] = defaultdict(Counter)
-    between: dict[tuple[date, date], int] = {}
+    between: dict[tuple[Any, Any], tuple[int, int]] = {}  # -> working days, calendar days
     limits: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
     late: Counter[str] = Counter()
     names: dict[str, tuple[str, str | None, str | None]] = {}
     newest: dict[str, int] = {}
-    for spec, definition_id, document_type, procedure, created, completed, n in done:
+    # In key order (a step's oldest definition names it, and among limits as common as each
+    # other the first one wins), whatever order the database grouped in.
+    for key in sorted(pairs, key=lambda k: (k[0], k[1] or 0, k[2], k[3] or "")):
+        spec, definition_id, document_type, procedure = key
         facts = steps.facts(definition_id, spec)
         if spec not in names:
             name = facts.name or _task_name(session, spec)
             names[spec] = (name, facts.name_en, facts.rule_step)
         newest[spec] = max(newest.get(spec, 0), definition_id or 0)
-        start, end = _as_day(created), _as_day(completed)
-        if (start, end) not in between:
-            between[start, end] = calendar.working_days_between(start, end)
-        span = between[start, end]
-        spans[spec][span] += n
         rule = rules.rule(document_type, procedure, facts.rule_step) if facts.rule_step else None
-        if rule is not None:
-            limits[spec][rule] += n
-            amount, unit = rule
-            taken = span if unit == "working_days" else (end - start).days
-            if taken > amount:
-                late[spec] += n
+        counted = spans[spec]
+        for pair, n in pairs[key].items():
+            if pair not in between:
+                start, end = _as_day(pair[0]), _as_day(pair[1])
+                between[pair] = (calendar.working_days_between(start, end), (end - start).days)
+            span, days = between[pair]
+            counted[span] += n
+            if rule is not None:
+                limits[spec][rule] += n
+                if (span if rule[1] == "working_days" else days) > rule[0]:
+                    late[spec] += n
     step_times = []
     for spec, counted in sorted(spans.items()):
         name, name_en, rule_step = names[spec]
