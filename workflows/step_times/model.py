@@ -33,6 +33,17 @@ class CompletedStep(Base):
             "created_day",
             "lead_agency",
         ),
+        # ...and one agency's (an agency head reads only their own): its range alone.
+        Index(
+            "ix_completed_step_agency",
+            "lead_agency",
+            "completed_day",
+            "spec_id",
+            "definition_id",
+            "document_type",
+            "procedure",
+            "created_day",
+        ),
         Index("ix_completed_step_instance", "instance_id"),
     )
 
