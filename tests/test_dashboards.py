@@ -570,6 +570,7 @@ def direct_step_times(
     spans: dict[str, list[int]] = {}
     late: Counter[str] = Counter()
     limits: dict[str, Counter[int]] = {}
+    tables: dict[str, dict] = {}
     for spec, created, completed, definition_id, document_type, procedure, agency in rows:
         start, end = vietnam_date(created), vietnam_date(completed)
         if not first <= end <= last or not scope.allows(agency):
@@ -583,7 +584,9 @@ def direct_step_times(
         span = calendar.working_days_between(start, end)
         spans.setdefault(spec, []).append(span)
         rule_step = steps.facts(definition_id, spec).rule_step
-        table = rules_snapshot(session, document_type, rules_on)
+        if document_type not in tables:
+            tables[document_type] = rules_snapshot(session, document_type, rules_on)
+        table = tables[document_type]
         rule = table.get(procedure or "normal", {}).get(rule_step) if rule_step else None
         limits.setdefault(spec, Counter())
         if rule:
