@@ -202,10 +202,13 @@ class HumanTask(Base):
             postgresql_where=text("state IN ('open', 'claimed')"),
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
+        # ...with the instance and state: open work per organisation from the index alone.
         Index(
             "ix_human_task_org_open",
             "organisation",
             "due_at",
+            "instance_id",
+            "state",
             postgresql_where=text("state IN ('open', 'claimed')"),
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),

@@ -14,36 +14,44 @@ agency head sees only their agency.
 from __future__ import annotations
 
 import io
+import math
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+from alembic import command
 from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine import Database, clock
-from engine.models import OPEN_STATES, AuditEvent, HumanTask
+from engine.models import OPEN_STATES, AuditEvent, HumanTask, ProcessInstance
+from engine.schema import alembic_config
 from tests.support.databases import DatabaseFactory, copy_rows
 from tests.support.days import TRICKY_MOMENTS
 from tests.support.web import signed_in
-from workflows.calendar import vietnam_date
+from workflows.calendar import CalendarException, WorkingCalendar, vietnam_date
 from workflows.deadlines import rules_snapshot
 from workflows.demo import DEFAULT_PASSWORD, load_demo
-from workflows.drafts import Draft
+from workflows.drafts import COMMUNE_TYPES, Draft
 from workflows.lifecycle import Lifecycle
 from workflows.notifications import Notification, OutboxMessage, render, role_holders
 from workflows.plan import plan_status
 from workflows.registry import impact_summary
-from workflows.reports.figures import heat_class
+from workflows.reports.access import DashboardScope
+from workflows.reports.figures import Filters, heat_class, task_figures
 from workflows.reports.plan_watch import BackwardPlanner, notify_infeasible_plans
 from workflows.reports.schedule import FIRST_REMAINING, plan_backwards
+from workflows.reports.steps import StepCatalog
 from workflows.search import fold
+from workflows.step_times import CompletedStep, refill
 
 NOW = TRICKY_MOMENTS["working-saturday"]
 
@@ -531,3 +539,145 @@ def test_heatmap_colours_follow_the_median_against_the_limit(
     url = re.search(r'data-diagram-url="(/dashboards/diagrams/\d+\.bpmn)"', html).group(1)
     assert client(either_demo, "admin").get(url).data.startswith(b"<?xml")
     assert client(either_demo, "cv.sxd").get(url).status_code == 403
+
+
+def direct_step_times(
+    session: Session,
+    filters: Filters,
+    scope: DashboardScope,
+    calendar: WorkingCalendar,
+    steps: StepCatalog,
+) -> dict[str, tuple[int, float, float, int, set[int | None]]]:
+    """Step times counted one task at a time from ``human_task`` joined to its draft and
+    instance (what task_figures read before ``completed_step``): per step the tasks, median,
+    90th percentile, tasks over their limit and the limits that are the most common."""
+    first, last = filters.period()
+    rules_on = min(last, vietnam_date(NOW))
+    rows = session.execute(
+        select(
+            HumanTask.spec_id,
+            HumanTask.created_at,
+            HumanTask.completed_at,
+            ProcessInstance.definition_id,
+            Draft.document_type,
+            Draft.procedure,
+            Draft.lead_agency,
+        )
+        .join(Draft, Draft.instance_id == HumanTask.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "completed")
+    ).all()
+    spans: dict[str, list[int]] = {}
+    late: Counter[str] = Counter()
+    limits: dict[str, Counter[int]] = {}
+    tables: dict[str, dict] = {}
+    for spec, created, completed, definition_id, document_type, procedure, agency in rows:
+        start, end = vietnam_date(created), vietnam_date(completed)
+        if not first <= end <= last or not scope.allows(agency):
+            continue
+        if filters.document_type and document_type != filters.document_type:
+            continue
+        if filters.agency and agency != filters.agency:
+            continue
+        if filters.level and (document_type in COMMUNE_TYPES) != (filters.level == "commune"):
+            continue
+        span = calendar.working_days_between(start, end)
+        spans.setdefault(spec, []).append(span)
+        rule_step = steps.facts(definition_id, spec).rule_step
+        if document_type not in tables:
+            tables[document_type] = rules_snapshot(session, document_type, rules_on)
+        table = tables[document_type]
+        rule = table.get(procedure or "normal", {}).get(rule_step) if rule_step else None
+        limits.setdefault(spec, Counter())
+        if rule:
+            limits[spec][rule["amount"]] += 1
+            taken = span if rule["unit"] == "working_days" else (end - start).days
+            late[spec] += taken > rule["amount"]
+    result = {}
+    for spec, taken in spans.items():
+        most = max(limits[spec].values(), default=0)
+        common = {n for n, k in limits[spec].items() if k == most} or {None}
+        ranked = sorted(taken)
+        p90 = ranked[max(0, math.ceil(0.9 * len(ranked)) - 1)]
+        result[spec] = (len(taken), statistics.median(taken), p90, late[spec], common)
+    return result
+
+
+def test_step_times_equal_a_direct_count_over_the_task_rows(
+    either_demo: tuple[Lifecycle, Flask],
+) -> None:
+    """The figures read ``completed_step``; one task at a time over ``human_task`` gives the
+    same, for filters and scopes, and with a calendar changed after the tasks completed
+    (spans are counted with the calendar of the moment, from the stored days)."""
+    lifecycle, _ = either_demo
+    busy_month = [date(YEAR - 1, 11, 1) + timedelta(days=n) for n in range(30)]
+    edited = WorkingCalendar([CalendarException(day, "off", "test") for day in busy_month])
+    with lifecycle.db.read() as session:
+        agency, document_type = session.execute(
+            select(Draft.lead_agency, Draft.document_type)
+            .join(HumanTask, HumanTask.instance_id == Draft.instance_id)
+            .where(HumanTask.state == "completed")
+            .group_by(Draft.lead_agency, Draft.document_type)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        everyone, one_agency = DashboardScope(None), DashboardScope(frozenset({agency}))
+        cases = [
+            (Filters(YEAR - 1), everyone, lifecycle.calendar()),
+            (Filters(YEAR - 1), everyone, edited),
+            (Filters(YEAR), everyone, lifecycle.calendar()),
+            (Filters(YEAR - 1, document_type=document_type), one_agency, lifecycle.calendar()),
+            (Filters(YEAR - 1, agency=agency, level="commune"), everyone, lifecycle.calendar()),
+            (Filters(YEAR - 1, level="province"), everyone, lifecycle.calendar()),
+            (
+                Filters(YEAR, period_from=date(YEAR - 1, 12, 1), period_to=date(YEAR, 1, 5)),
+                everyone,
+                edited,
+            ),
+        ]
+        seen = []
+        for filters, scope, calendar in cases:
+            steps = StepCatalog(lifecycle.engine, session)
+            figures = task_figures(session, filters, scope, calendar, steps)
+            shown = {
+                t.spec_id: (t.completed, t.median, t.p90, t.over_limit, t.limit)
+                for t in figures.step_times
+            }
+            direct = direct_step_times(session, filters, scope, calendar, steps)
+            assert shown.keys() == direct.keys(), filters
+            for spec, (n, median, p90, over, limit) in shown.items():
+                assert (n, median, p90, over) == direct[spec][:4], (filters, spec)
+                assert limit in direct[spec][4], (filters, spec)
+            seen.append(shown)
+    assert seen[0] and seen[3] and seen[6]  # the cases are not all empty
+    assert seen[0] != seen[1]  # the edited calendar changes spans
+
+
+def test_completed_steps_kept_equal_the_migrations_backfill(
+    either_demo: tuple[Lifecycle, Flask],
+) -> None:
+    """The rows the listener wrote as the demo's tasks completed are those w0014_stepfig's
+    backfill and :func:`workflows.step_times.refill` compute from ``human_task``."""
+    lifecycle, _ = either_demo
+    db = lifecycle.db
+
+    def stored() -> list[tuple]:
+        with db.read() as session:
+            return [
+                tuple(row)
+                for row in session.execute(
+                    select(CompletedStep.__table__).order_by(CompletedStep.task_id)
+                ).all()
+            ]
+
+    kept = stored()
+    assert kept
+    config = alembic_config(db)
+    for target in ("w0013", "heads"):
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if target == "w0013" else command.upgrade)(config, target)
+    assert stored() == kept
+    with db.write() as session:
+        assert refill(session) == len(kept)
+    assert stored() == kept

@@ -48,6 +48,7 @@ from workflows.organisations import commune_of, resolve
 from workflows.registry import Regulation
 from workflows.roles import LANE_ROLES, SUPERVISOR_ROLES, lane_role_exists
 from workflows.services import FOLLOW_UP_TITLE, monitoring_variables, register_services
+from workflows.step_times import keep_completed_step
 
 MODELS = Path(__file__).resolve().parent.parent / "bpmn"
 #: Grounds of the simplified procedure (Art. 50), as ``procedure.dmn`` reads them.
@@ -130,6 +131,7 @@ class Lifecycle:
         self.engine.ctx.role_exists = lane_role_exists
         register_services(services, self)
         self.engine.add_step_listener(track_stage)
+        self.engine.add_step_listener(keep_completed_step)  # after track_stage: procedure
         self.engine.add_step_listener(notifications.on_step)
         self.engine.add_task_listener(notifications.on_task_change)
         self.engine.add_completion_check(ledger_check(self.engine, self.dossier_draft))

@@ -27,6 +27,7 @@ from workflows.consultation import comments as _consultation_comments  # noqa: F
 from workflows.consultation import ledger as _consultation_ledger  # noqa: F401
 from workflows.consultation import text as _consultation_text  # noqa: F401
 from workflows.reminders import policy as _reminder_policy  # noqa: F401
+from workflows.step_times import model as _step_times  # noqa: F401
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 register_version_location(VERSIONS)

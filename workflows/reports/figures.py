@@ -9,7 +9,10 @@ impact assessment); no workflow is deserialized. The one exception to counting i
 the spread of step durations: a median and a 90th percentile in *working days* need the
 working-day calendar, so the query counts the completed tasks of the period per step and per
 pair of (Vietnamese) days they arrived and were completed, and the spans and quantiles are
-taken here from those counts (a few thousand groups however many drafts there are).
+taken here from those counts. Those counts come from :mod:`workflows.step_times`' table, kept
+as tasks complete (one narrow row per task, days already Vietnamese, the draft's facts
+copied), read from one covering index: not from ``human_task`` joined to drafts and
+instances, which took seconds at 100 k drafts.
 
 The plan's state is :func:`workflows.plan.plan_rows`: :func:`workflows.plan.plan_status`'s
 rule written as one SQL ``CASE`` (tests check they agree on the demo), so the dashboard and
@@ -21,25 +24,25 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
+    String,
     case,
-    cast,
     func,
     literal,
     select,
     text,
+    type_coerce,
 )
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.models import HumanTask, ProcessInstance
-from workflows.calendar import VIETNAM_TZ, WorkingCalendar, vietnam_date
+from workflows.calendar import WorkingCalendar, vietnam_date
 from workflows.deadlines import rules_snapshot
 from workflows.drafts import COMMUNE_TYPES, DOCUMENT_TYPES, Draft
 from workflows.plan import OPEN_TASK, PLAN_STATES, PlanItem, plan_rows
@@ -53,14 +56,10 @@ from workflows.registry import (
 )
 from workflows.reports.access import DashboardScope
 from workflows.reports.steps import StepCatalog
+from workflows.step_times import CompletedStep
 
 LEVELS = ("province", "commune")
 UNASSESSED = "unassessed"
-#: A completed task, as ``ix_human_task_completed`` says it (a literal: SQLite uses a partial
-#: index only when the query's condition visibly implies the index's).
-COMPLETED_TASK: ColumnElement[bool] = text(  # type: ignore[assignment]
-    "human_task.state = 'completed'"
-)
 
 
 @dataclass(frozen=True)
@@ -287,18 +286,6 @@ def _draft_task_conditions(filters: Filters, scope: DashboardScope) -> list[Colu
     ]
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, VIETNAM_TZ)
-
-
-def _vietnam_day(session: Session, column: ColumnElement[datetime]) -> ColumnElement[Any]:
-    """The Vietnamese calendar day of a UTC timestamp, in SQL (Vietnam keeps UTC+7 all year),
-    so completed tasks are grouped by the two days that decide their working-day span."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("Asia/Ho_Chi_Minh", column), Date)
-    return func.date(column, "+7 hours")
-
-
 def _as_day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
@@ -422,62 +409,67 @@ def task_figures(
             definition_id,
         )
     first, last = filters.period()
-    created_day = _vietnam_day(session, HumanTask.created_at)
-    completed_day = _vietnam_day(session, HumanTask.completed_at)
+    step = CompletedStep
     done = session.execute(
         select(
-            HumanTask.spec_id,
-            instances.c.definition_id,
-            Draft.document_type,
-            Draft.procedure,
-            created_day,
-            completed_day,
+            step.spec_id,
+            step.definition_id,
+            step.document_type,
+            step.procedure,
+            type_coerce(step.created_day, String),  # parsed once per distinct pair below
+            type_coerce(step.completed_day, String),
             func.count(),
         )
-        .join(Draft, Draft.instance_id == HumanTask.instance_id)
-        .join(instances, instances.c.id == HumanTask.instance_id)
         .where(
-            COMPLETED_TASK,
-            HumanTask.completed_at >= _start_of(first),
-            HumanTask.completed_at < _start_of(last + timedelta(days=1)),
-            *conditions,
+            step.completed_day >= first,
+            step.completed_day <= last,
+            *_type_conditions(step.document_type, filters),
+            *_agency_conditions(step.lead_agency, filters, scope),
         )
         .group_by(
-            HumanTask.spec_id,
-            instances.c.definition_id,
-            Draft.document_type,
-            Draft.procedure,
-            created_day,
-            completed_day,
+            step.spec_id,
+            step.definition_id,
+            step.document_type,
+            step.procedure,
+            step.created_day,
+            step.completed_day,
         )
     ).all()
     rules = _Rules(session, min(last, vietnam_date(now)))
+    # (created, completed) -> tasks, per step, definition, document type and procedure: what
+    # decides a task's span and rule, each worked out once per distinct value.
+    pairs: dict[tuple[str, int, str, str | None], Counter[tuple[Any, Any]]] = defaultdict(Counter)
+    for spec, definition_id, document_type, procedure, created, completed, n in done:
+        pairs[spec, definition_id, document_type, procedure][created, completed] += n
     # span (working days) -> tasks, per step: quantiles from the counts, not from a list of
     # one entry per task (330 k completed tasks a year with 100 k drafts).
     spans: dict[str, Counter[int]] = defaultdict(Counter)
-    between: dict[tuple[date, date], int] = {}
+    between: dict[tuple[Any, Any], tuple[int, int]] = {}  # -> working days, calendar days
     limits: dict[str, Counter[tuple[int, str]]] = defaultdict(Counter)
     late: Counter[str] = Counter()
     names: dict[str, tuple[str, str | None, str | None]] = {}
     newest: dict[str, int] = {}
-    for spec, definition_id, document_type, procedure, created, completed, n in done:
+    # In key order (a step's oldest definition names it, and among limits as common as each
+    # other the first one wins), whatever order the database grouped in.
+    for key in sorted(pairs, key=lambda k: (k[0], k[1] or 0, k[2], k[3] or "")):
+        spec, definition_id, document_type, procedure = key
         facts = steps.facts(definition_id, spec)
         if spec not in names:
             name = facts.name or _task_name(session, spec)
             names[spec] = (name, facts.name_en, facts.rule_step)
         newest[spec] = max(newest.get(spec, 0), definition_id or 0)
-        start, end = _as_day(created), _as_day(completed)
-        if (start, end) not in between:
-            between[start, end] = calendar.working_days_between(start, end)
-        span = between[start, end]
-        spans[spec][span] += n
         rule = rules.rule(document_type, procedure, facts.rule_step) if facts.rule_step else None
-        if rule is not None:
-            limits[spec][rule] += n
-            amount, unit = rule
-            taken = span if unit == "working_days" else (end - start).days
-            if taken > amount:
-                late[spec] += n
+        counted = spans[spec]
+        for pair, n in pairs[key].items():
+            if pair not in between:
+                start, end = _as_day(pair[0]), _as_day(pair[1])
+                between[pair] = (calendar.working_days_between(start, end), (end - start).days)
+            span, days = between[pair]
+            counted[span] += n
+            if rule is not None:
+                limits[spec][rule] += n
+                if (span if rule[1] == "working_days" else days) > rule[0]:
+                    late[spec] += n
     step_times = []
     for spec, counted in sorted(spans.items()):
         name, name_en, rule_step = names[spec]
