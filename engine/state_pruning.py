@@ -12,13 +12,15 @@ before each save :func:`prune_finished` drops the finished tasks no later step c
   ``is_descendant_of`` and ``find_ancestor`` answer as before).
 
 What SpiffWorkflow does read later is never dropped: the root; the most recently completed
-task (``last_task``, where the next step's data comes from); the parent of every
-unfinished task (data is inherited from it; a join asks which input it came through); the
-tasks of unstructured joins (parallel, inclusive and end joins merge the data of their
-earlier arrivals' parents) and their parents; a split that a structured join looks back to
-(boundary events) while anything under it runs; a task that owns a sub-process; tasks in
-error. Which specs the pruned tasks completed is remembered (``completed_spec_names``), so
-"this step was done before" (rework routing) and the diagram's completed elements survive.
+task (``last_task``, where the next step's data comes from); the parent of every unfinished
+task (data is inherited from it; a join asks which input it came through); the children of
+a task not yet finished (a multi-instance task counts them); a task with more than one
+child left (a boundary event join looks back to its split: once one branch is all that is
+left, that join has fired); the tasks of unstructured joins (parallel, inclusive and end
+joins merge the data of their earlier arrivals' parents) and their parents; a task that owns
+a sub-process; tasks in error. The names of the specs pruned tasks completed are kept with
+the state (:func:`pruned_spec_names`), so "this step was done before" (rework routing) and
+the diagram's completed elements survive.
 """
 
 from __future__ import annotations
