@@ -17,9 +17,20 @@ def post_worker_init(worker: Any) -> None:
 
 def worker_exit(server: Any, worker: Any) -> None:
     """Stop the scheduler before the interpreter shuts down: once it has begun, the thread
-    pool refuses new jobs and a tick that came due meanwhile logged a traceback."""
+    pool refuses new jobs and a tick that came due meanwhile logged a traceback.
+
+    Stopping waits for a running job; if that takes over 10 seconds, every thread's stack
+    goes to the log (a stop that hung once under heavy load: this says where, next time).
+    """
+    import faulthandler
+    import sys
+
     from web import scheduler
 
     app = worker.wsgi
     if hasattr(app, "extensions"):
-        scheduler.stop(app)
+        faulthandler.dump_traceback_later(10, file=sys.stderr)
+        try:
+            scheduler.stop(app)
+        finally:
+            faulthandler.cancel_dump_traceback_later()

@@ -117,9 +117,13 @@ def test_preload_and_max_requests_with_the_scheduler_on(pg_lifecycle, tmp_path: 
     assert waiting == 0, "timers stopped firing: " + output[-3000:]
     assert "Traceback" not in output, output[-5000:]
     assert output.count("Autorestarting worker") >= 4  # workers were recycled meanwhile
-    # Each worker stops its scheduler as it exits, before the interpreter's shutdown.
+    # Each worker stops its scheduler as it exits, before the interpreter's shutdown. One
+    # may still be stopping (waiting for its running job) when the server is told to stop;
+    # the master ends it at the graceful timeout, and gunicorn.conf.py has dumped its
+    # threads' stacks to the log if the stop took long (once seen under a full suite's load).
     started = output.count("scheduler started in process")
-    assert started >= 4 and output.count("scheduler stopped in process") == started
+    stopped = output.count("scheduler stopped in process")
+    assert started >= 4 and started - 1 <= stopped <= started, output[-5000:]
     with lifecycle.db.read() as session:
         runners = set(session.execute(select(SchedulerJob.last_runner)).scalars())
         open_rows = session.execute(
