@@ -7,7 +7,7 @@ process in one commit. It returns plain dataclasses, never ORM rows or Spiff obj
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -339,6 +339,13 @@ class Engine:
     ) -> int:
         with self._read(session) as s:
             return self.tasks_service.count(s, query, cap)
+
+    def count_each(
+        self, queries: Sequence[TaskQuery], *, cap: int = 1000, session: Session | None = None
+    ) -> list[int]:
+        """:meth:`count_tasks` of each query, in one statement (tab badges)."""
+        with self._read(session) as s:
+            return self.tasks_service.count_each(s, queries, cap)
 
     def task(self, task_id: str, *, session: Session | None = None) -> TaskInfo:
         with self._read(session) as s:

@@ -9,7 +9,7 @@ stays flat as the table grows.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -317,8 +317,27 @@ def count_tasks(session: Session, query: TaskQuery, cap: int = 1000) -> int:
 
     Counting a constant lets each access path be answered from its partial index alone.
     """
-    counted = replace(query, sort="due", limit=0, offset=0)  # no bearing on a count
-    return int(session.execute(_count_statement(counted, cap, _day_of(query))).scalar_one())
+    return count_each(session, [query], cap)[0]
+
+
+def count_each(session: Session, queries: Sequence[TaskQuery], cap: int = 1000) -> list[int]:
+    """:func:`count_tasks` of each query, all in one statement (an inbox's tab badges: one
+    round trip instead of one per tab)."""
+    if not queries:
+        return []
+    key = tuple((_counted(query), _day_of(query)) for query in queries)
+    return [int(n) for n in session.execute(_counts_statement(key, cap)).one()]
+
+
+def _counted(query: TaskQuery) -> TaskQuery:
+    return replace(query, sort="due", limit=0, offset=0)  # no bearing on a count
+
+
+@functools.lru_cache(maxsize=512)
+def _counts_statement(key: tuple[tuple[TaskQuery, date | None], ...], cap: int) -> Any:
+    if len(key) == 1:
+        return _count_statement(key[0][0], cap, key[0][1])
+    return select(*(_count_statement(query, cap, day).scalar_subquery() for query, day in key))
 
 
 @functools.lru_cache(maxsize=512)

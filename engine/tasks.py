@@ -6,7 +6,7 @@ acting on the same task at the same time get one success and one :class:`Conflic
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jsonschema
@@ -23,7 +23,7 @@ from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .instances import InstanceService, OpenInstance, _check_data, status_refusal
 from .messages import Message
 from .models import OPEN_STATES, HumanTask, ProcessInstance
-from .task_queries import TaskInfo, TaskQuery, count_tasks, list_tasks
+from .task_queries import TaskInfo, TaskQuery, count_each, count_tasks, list_tasks
 
 #: Built once: a statement object is compiled once per process and its cache key memoized,
 #: instead of being assembled again for every step.
@@ -63,6 +63,11 @@ class TaskService:
 
     def count(self, session: Session, query: TaskQuery, cap: int = 1000) -> int:
         return count_tasks(session, query, cap)
+
+    def count_each(
+        self, session: Session, queries: Sequence[TaskQuery], cap: int = 1000
+    ) -> list[int]:
+        return count_each(session, queries, cap)
 
     def get(self, session: Session, task_id: str) -> HumanTask:
         row = session.get(HumanTask, task_id)

@@ -153,3 +153,36 @@ def test_priority_and_follow_up_keep_the_index_range_scans(
             continue
         assert "ix_human_task_" in plan, f"{statement[0]}\n{plan}"
         assert "SCAN human_task\n" not in plan + "\n" and "Seq Scan" not in plan, plan
+
+
+def test_tab_badges_are_counted_in_one_statement_on_the_indexes(engine: Engine) -> None:
+    engine.deploy(
+        {
+            n: read_model(n)
+            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
+        },
+        "owner",
+    )
+    for _ in range(3):
+        engine.start("review", actor=engine.actor("an"), data=DATA)
+    add_other_peoples_work(engine)
+    queries = [
+        TaskQuery(assignee="user1"),
+        TaskQuery(grants=(RoleGrant("drafter", "SXD"), RoleGrant("role2", "ORG02"))),
+        TaskQuery(organisation="ORG05"),
+    ]
+    one_by_one = [engine.count_tasks(query) for query in queries]
+    assert one_by_one == [20, 3 + 3, 20]  # role2 at ORG02: n = 2, 142, 282 (open)
+    with captured(engine) as statements:
+        assert engine.count_each(queries) == one_by_one
+        assert engine.count_each(queries, cap=2) == [2, 2, 2]
+    assert len(statements) == 2  # one per call, whatever the number of tabs
+    [plan, _] = _plans(engine, statements)
+    for index in (
+        "ix_human_task_assignee_open",
+        "ix_human_task_role_open",
+        "ix_human_task_org_open",
+    ):
+        assert index in plan, plan
+    assert "SCAN human_task\n" not in plan + "\n" and "Seq Scan" not in plan, plan
+    assert engine.count_each([]) == []

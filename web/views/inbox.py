@@ -170,16 +170,17 @@ def index() -> Any:
     page_size = 25
     engine = lifecycle().engine
     organisations = supervised_organisations(actor)
-    counts: dict[str, int | None] = {}
     # One read transaction (one snapshot, one BEGIN/COMMIT) for the badges and the rows.
     with lifecycle().db.read() as session:
-        for name in TABS:
-            base = _query_for(actor, name, filters.organisation, organisations)
-            counts[name] = (
-                engine.count_tasks(filters.apply(base, page_size), session=session)
-                if base
-                else None
-            )
+        bases = {
+            name: _query_for(actor, name, filters.organisation, organisations) for name in TABS
+        }
+        shown = {name: base for name, base in bases.items() if base is not None}
+        badges = engine.count_each(
+            [filters.apply(base, page_size) for base in shown.values()], session=session
+        )
+        counts: dict[str, int | None] = dict.fromkeys(TABS)
+        counts.update(zip(shown, badges, strict=True))
         if asked is None and not counts["mine"] and counts["offered"]:
             tab = "offered"  # nothing of one's own yet: open on the work waiting to be claimed
         base = _query_for(actor, tab, filters.organisation, organisations)
