@@ -63,6 +63,21 @@ def add_other_peoples_work(engine: Engine, count: int = 400) -> None:
             conn.commit()
 
 
+def drafts_among_other_work(engine: Engine, drafts: int) -> None:
+    """``drafts`` review instances of an@SXD beside everybody else's work (see
+    :func:`add_other_peoples_work`)."""
+    engine.deploy(
+        {
+            n: read_model(n)
+            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
+        },
+        "owner",
+    )
+    for _ in range(drafts):
+        engine.start("review", actor=engine.actor("an"), data=DATA)
+    add_other_peoples_work(engine)
+
+
 def _plans(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
     plans = []
     with engine.db.engine.connect() as conn:
@@ -99,16 +114,7 @@ def _plans(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
 def test_inbox_views_use_their_partial_index(
     engine: Engine, view: str, query: TaskQuery, index: str
 ) -> None:
-    engine.deploy(
-        {
-            n: read_model(n)
-            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
-        },
-        "owner",
-    )
-    for _ in range(3):
-        engine.start("review", actor=engine.actor("an"), data=DATA)
-    add_other_peoples_work(engine)
+    drafts_among_other_work(engine, 3)
     with captured(engine) as statements:
         engine.tasks(query)
         engine.count_tasks(query)
@@ -134,15 +140,7 @@ def test_inbox_views_use_their_partial_index(
 def test_priority_and_follow_up_keep_the_index_range_scans(
     engine: Engine, query: TaskQuery
 ) -> None:
-    engine.deploy(
-        {
-            n: read_model(n)
-            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
-        },
-        "owner",
-    )
-    engine.start("review", actor=engine.actor("an"), data=DATA)
-    add_other_peoples_work(engine)
+    drafts_among_other_work(engine, 1)
     with captured(engine) as statements:
         engine.tasks(query)
         engine.count_tasks(query)
@@ -156,16 +154,7 @@ def test_priority_and_follow_up_keep_the_index_range_scans(
 
 
 def test_tab_badges_are_counted_in_one_statement_on_the_indexes(engine: Engine) -> None:
-    engine.deploy(
-        {
-            n: read_model(n)
-            for n in ("review.bpmn", "appraisal.bpmn", "draft_form.json", "appraisal_form.json")
-        },
-        "owner",
-    )
-    for _ in range(3):
-        engine.start("review", actor=engine.actor("an"), data=DATA)
-    add_other_peoples_work(engine)
+    drafts_among_other_work(engine, 3)
     queries = [
         TaskQuery(assignee="user1"),
         TaskQuery(grants=(RoleGrant("drafter", "SXD"), RoleGrant("role2", "ORG02"))),
