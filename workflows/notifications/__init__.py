@@ -22,7 +22,7 @@ scheduler's jobs call :func:`deliver_outbox`, :func:`build_digests` and :func:`n
 from __future__ import annotations
 
 from workflows.notifications.digest import build_digests
-from workflows.notifications.events import on_step, on_task_change, role_holders
+from workflows.notifications.events import on_step, on_task_change
 from workflows.notifications.kinds import (
     DIGEST_KIND,
     ESCALATION,
@@ -36,7 +36,7 @@ from workflows.notifications.kinds import (
     render,
 )
 from workflows.notifications.model import Notification, NotificationPreference, OutboxMessage
-from workflows.notifications.notify import Notified, notify, notify_users
+from workflows.notifications.notify import Notified, notify, notify_users, role_holders
 from workflows.notifications.outbox import DeliveryRun, deliver_outbox, resend
 from workflows.notifications.reading import (
     mark_all_read,

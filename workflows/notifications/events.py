@@ -24,23 +24,9 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.context import StepEvent, TaskChange
 from engine.models import HumanTask
-from workflows.directory import RoleAssignment, User
+from workflows.directory import User
 from workflows.notifications.kinds import REWORK, TASK_ASSIGNED, TASK_NEW, TASK_RETURNED
 from workflows.notifications.notify import notify_role_holders, notify_users
-
-
-def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
-    """The active users offered a task of ``role`` in ``organisation`` (any one when None)."""
-    if role is None:
-        return []
-    query = (
-        select(User.username)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == role, User.active)
-    )
-    if organisation is not None:
-        query = query.where(RoleAssignment.organisation_code == organisation)
-    return sorted(set(session.execute(query).scalars()))
 
 
 def _done_before(session: Session, event: StepEvent) -> set[str]:

@@ -132,6 +132,16 @@ def notify_role_holders(
     return _create(session, users, kind, task, None, period, params, None)
 
 
+def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
+    """The active users offered a task of ``role`` in ``organisation`` (any one when None):
+    the group :func:`notify_role_holders` notifies, by username."""
+    if role is None:
+        return []
+    statement = _users_statement("role", organisation is not None, False, True)
+    rows = session.execute(statement, {"role": role, "organisation": organisation}).all()
+    return sorted({row.username for row in rows})
+
+
 @dataclass(frozen=True)
 class _Recipient:
     id: int
