@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, clock, persistence
 from .context import EngineContext
@@ -131,7 +132,7 @@ class TimerService:
         """Lock up to ``room`` due rows no other runner holds, fire them, commit once."""
         with self.ctx.db.write() as session:
             query = (
-                select(ProcessInstance.id)
+                select(ProcessInstance)
                 .where(*_due(now))
                 .order_by(ProcessInstance.next_timer_at)
                 .limit(room)
@@ -139,10 +140,12 @@ class TimerService:
             )
             if held_back:
                 query = query.where(ProcessInstance.id.not_in(held_back))
-            claimed = [int(i) for i in session.execute(query).scalars()]
-            for instance_id in claimed:
-                self._fire_in_savepoint(session, instance_id, now, as_of, result)
-        return claimed
+            # Whole rows in the locking statement, held here (the session keeps only weak
+            # references): firing finds each in the session instead of reading it again.
+            rows = list(session.execute(query).scalars())
+            for row in rows:
+                self._fire_in_savepoint(session, row.id, now, as_of, result)
+        return [row.id for row in rows]
 
     # SQLite ------------------------------------------------------------------------------------
     def _lease(self, now: datetime, runner: str, held_back: set[int], room: int) -> list[int]:
@@ -179,14 +182,28 @@ class TimerService:
         result: TimerRun,
     ) -> None:
         with self.ctx.db.write() as session:
-            for instance_id in claimed:
-                row = session.get(ProcessInstance, instance_id)
-                if row is None or row.timer_lease_owner != runner:
-                    result.skipped += 1  # the lease expired and another runner took it
-                    continue
-                row.timer_lease_until = None
-                row.timer_lease_owner = None
-                session.flush()
+            # The batch's rows in one read and its leases released in one write (kept even
+            # when an instance's firing fails: its savepoint comes after); firing then finds
+            # each row in the session.
+            rows = {
+                row.id: row
+                for row in session.execute(
+                    select(ProcessInstance).where(ProcessInstance.id.in_(claimed))
+                ).scalars()
+            }
+            ours = [i for i in claimed if i in rows and rows[i].timer_lease_owner == runner]
+            result.skipped += len(claimed) - len(ours)  # the lease expired, another runner took it
+            if ours:
+                session.execute(
+                    update(ProcessInstance)
+                    .where(ProcessInstance.id.in_(ours))
+                    .values(timer_lease_until=None, timer_lease_owner=None)
+                    .execution_options(synchronize_session=False)
+                )
+            for instance_id in ours:
+                row = rows[instance_id]
+                set_committed_value(row, "timer_lease_until", None)
+                set_committed_value(row, "timer_lease_owner", None)
                 if not (row.status == "running" and row.next_timer_at and row.next_timer_at <= now):
                     result.skipped += 1
                     continue
