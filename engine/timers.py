@@ -26,7 +26,7 @@ from . import audit, clock, persistence
 from .context import EngineContext
 from .errors import Conflict, EngineError
 from .instances import InstanceService
-from .models import ProcessInstance
+from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .run_bounds import RunBoundExceeded
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,22 @@ def _due(now: datetime) -> list:
         ProcessInstance.next_timer_at.is_not(None),
         ProcessInstance.next_timer_at <= now,
     ]
+
+
+def _open_tasks(session: Session, instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """The open task rows of a batch's instances, in one read instead of one per instance.
+
+    Only an instance's own step changes its task rows, so what is read here before the
+    batch fires is what each instance's save would have read.
+    """
+    found: dict[int, list[HumanTask]] = {}
+    if instance_ids:
+        query = select(HumanTask).where(
+            HumanTask.instance_id.in_(instance_ids), HumanTask.state.in_(OPEN_STATES)
+        )
+        for row in session.execute(query).scalars():
+            found.setdefault(row.instance_id, []).append(row)
+    return found
 
 
 class TimerService:
@@ -143,8 +159,9 @@ class TimerService:
             # Whole rows in the locking statement, held here (the session keeps only weak
             # references): firing finds each in the session instead of reading it again.
             rows = list(session.execute(query).scalars())
+            open_tasks = _open_tasks(session, [row.id for row in rows])
             for row in rows:
-                self._fire_in_savepoint(session, row.id, now, as_of, result)
+                self._fire_in_savepoint(session, row.id, now, as_of, result, open_tasks)
         return [row.id for row in rows]
 
     # SQLite ------------------------------------------------------------------------------------
@@ -200,6 +217,7 @@ class TimerService:
                     .values(timer_lease_until=None, timer_lease_owner=None)
                     .execution_options(synchronize_session=False)
                 )
+            open_tasks = _open_tasks(session, ours)
             for instance_id in ours:
                 row = rows[instance_id]
                 set_committed_value(row, "timer_lease_until", None)
@@ -207,7 +225,7 @@ class TimerService:
                 if not (row.status == "running" and row.next_timer_at and row.next_timer_at <= now):
                     result.skipped += 1
                     continue
-                self._fire_in_savepoint(session, instance_id, now, as_of, result)
+                self._fire_in_savepoint(session, instance_id, now, as_of, result, open_tasks)
 
     # Both --------------------------------------------------------------------------------------
     def _fire_in_savepoint(
@@ -217,10 +235,11 @@ class TimerService:
         now: datetime,
         as_of: datetime | None,
         result: TimerRun,
+        open_tasks: dict[int, list[HumanTask]],
     ) -> None:
         try:
             with session.begin_nested():
-                self._fire(session, instance_id, as_of)
+                self._fire(session, instance_id, as_of, open_tasks.get(instance_id, []))
         except Exception as exc:  # one instance's failure never undoes the batch
             error = exc if isinstance(exc, EngineError) else None
             if error is None:
@@ -237,7 +256,13 @@ class TimerService:
             return
         result.fired.append(instance_id)
 
-    def _fire(self, session: Session, instance_id: int, as_of: datetime | None) -> None:
+    def _fire(
+        self,
+        session: Session,
+        instance_id: int,
+        as_of: datetime | None,
+        open_rows: list[HumanTask],
+    ) -> None:
         opened = self.instances.open(session, instance_id)
         due = opened.runtime.fired_timers()
         opened.runtime.step()
@@ -253,6 +278,7 @@ class TimerService:
             actor="system",
             action="timer",
             data=data,
+            open_rows=open_rows,
         )
 
     def _fail_instance(self, session: Session, instance_id: int, exc: RunBoundExceeded) -> None:
