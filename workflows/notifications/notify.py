@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, null, select
+from sqlalchemy import Table, bindparam, event, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine import clock
@@ -125,12 +125,44 @@ def notify_role_holders(
         raise ValueError(f"unknown notification kind {kind!r}")
     if role is None:
         return []
-    statement = _users_statement(
-        "role", organisation is not None, exclude is not None, kind == DIGEST_KIND
-    )
-    values = {"kind": kind, "role": role, "organisation": organisation, "exclude": exclude}
-    users = _active_users(session, kind, statement, values)
+    held = session.info.setdefault(_HOLDERS_KEY, {})
+    asked = (kind, role, organisation, exclude)
+    users = held.get(asked)
+    if users is None:
+        statement = _users_statement(
+            "role", organisation is not None, exclude is not None, kind == DIGEST_KIND
+        )
+        values = {"kind": kind, "role": role, "organisation": organisation, "exclude": exclude}
+        users = held[asked] = _active_users(session, kind, statement, values)
     return _create(session, users, kind, task, None, period, params, None)
+
+
+#: Who holds a role in an organisation, as asked by :func:`notify_role_holders`, kept for
+#: the session: a batch of timers opening tasks for the same group asks once. Forgotten as
+#: soon as the session writes users, role assignments or preferences (flushed objects or
+#: statements), so a change made in the session shows at once.
+_HOLDERS_KEY = "lexflow.role_holders"
+_DIRECTORY_MODELS = (User, RoleAssignment, NotificationPreference)
+_DIRECTORY_TABLES = frozenset(model.__table__ for model in _DIRECTORY_MODELS)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_holders_on_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_HOLDERS_KEY) and any(
+        isinstance(item, _DIRECTORY_MODELS)
+        for item in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_HOLDERS_KEY)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_holders_on_write(state: ORMExecuteState) -> None:
+    if (
+        state.session.info.get(_HOLDERS_KEY)
+        and (state.is_insert or state.is_update or state.is_delete)
+        and getattr(state.statement, "table", None) in _DIRECTORY_TABLES
+    ):
+        state.session.info.pop(_HOLDERS_KEY)
 
 
 def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
