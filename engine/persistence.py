@@ -38,7 +38,7 @@ def update_instance(
 
     One ``UPDATE ... WHERE version = :seen``: the optimistic lock, the new state and the new
     audit head in a single statement; a loser gets Conflict and its transaction rolls back.
-    ``event`` (from :func:`engine.audit.instance_event`) is added to the session afterwards.
+    ``event`` (from :func:`engine.audit.instance_event`) is inserted with it.
     """
     values["version"] = seen_version + 1
     if event is not None:
@@ -61,7 +61,9 @@ def update_instance(
     for name, value in values.items():
         set_committed_value(instance, name, value)
     if event is not None and not appended:
-        session.add(event)
+        # Core, as the PostgreSQL path does: nothing reads the event object back, and the
+        # ORM's unit of work costs more than the statement.
+        session.execute(_audit_insert(), {name: getattr(event, name) for name in _AUDIT_COLUMNS})
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,6 +90,11 @@ def _guarded_update(columns: tuple[str, ...], *, with_event: bool) -> Executable
     audit_columns = [AuditEvent.__table__.c[name] for name in _AUDIT_COLUMNS]
     row = select(*(bindparam(f"_audit_{c.name}", type_=c.type) for c in audit_columns))
     return insert(AuditEvent.__table__).from_select(audit_columns, row.select_from(moved))
+
+
+@functools.lru_cache(maxsize=1)
+def _audit_insert() -> Executable:
+    return insert(AuditEvent.__table__)
 
 
 #: What an audit row holds besides its generated id.
