@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, event, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine import clock
@@ -146,13 +146,15 @@ _DIRECTORY_MODELS = (User, RoleAssignment, NotificationPreference)
 _DIRECTORY_TABLES = frozenset(model.__table__ for model in _DIRECTORY_MODELS)
 
 
-@event.listens_for(Session, "before_flush")
-def _forget_holders_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_HOLDERS_KEY) and any(
-        isinstance(item, _DIRECTORY_MODELS)
-        for item in (*session.new, *session.dirty, *session.deleted)
-    ):
-        session.info.pop(_HOLDERS_KEY)
+def _forget_holders_on_flush(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_HOLDERS_KEY, None)
+
+
+for _model in _DIRECTORY_MODELS:
+    for _flushed in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _flushed, _forget_holders_on_flush)
 
 
 @event.listens_for(Session, "do_orm_execute")
