@@ -43,6 +43,9 @@ class StepEvent:
     created: tuple[HumanTask, ...] = ()
     #: The user task this step completed, if it completed one.
     task_id: str | None = None
+    #: Steps (element ids) among ``created`` that the workflow had completed before, from
+    #: its task tree: rework can only be among them. None when not known.
+    repeated: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

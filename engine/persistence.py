@@ -38,7 +38,7 @@ def update_instance(
 
     One ``UPDATE ... WHERE version = :seen``: the optimistic lock, the new state and the new
     audit head in a single statement; a loser gets Conflict and its transaction rolls back.
-    ``event`` (from :func:`engine.audit.instance_event`) is added to the session afterwards.
+    ``event`` (from :func:`engine.audit.instance_event`) is inserted with it.
     """
     values["version"] = seen_version + 1
     if event is not None:
@@ -61,7 +61,9 @@ def update_instance(
     for name, value in values.items():
         set_committed_value(instance, name, value)
     if event is not None and not appended:
-        session.add(event)
+        # Core, as the PostgreSQL path does: nothing reads the event object back, and the
+        # ORM's unit of work costs more than the statement.
+        session.execute(_audit_insert(), {name: getattr(event, name) for name in _AUDIT_COLUMNS})
 
 
 @functools.lru_cache(maxsize=64)
@@ -88,6 +90,11 @@ def _guarded_update(columns: tuple[str, ...], *, with_event: bool) -> Executable
     audit_columns = [AuditEvent.__table__.c[name] for name in _AUDIT_COLUMNS]
     row = select(*(bindparam(f"_audit_{c.name}", type_=c.type) for c in audit_columns))
     return insert(AuditEvent.__table__).from_select(audit_columns, row.select_from(moved))
+
+
+@functools.lru_cache(maxsize=1)
+def _audit_insert() -> Executable:
+    return insert(AuditEvent.__table__)
 
 
 #: What an audit row holds besides its generated id.
@@ -196,12 +203,14 @@ def sync_human_tasks(
     completed_task_id: str | None = None,
     actor: str | None = None,
     open_rows: list[HumanTask] | None = None,
-) -> tuple[list[HumanTask], list[HumanTask]]:
+) -> tuple[list[HumanTask], list[HumanTask], frozenset[str]]:
     """Insert rows for newly ready user tasks; cancel rows whose task is gone.
 
     ``open_rows``: the instance's open rows when the caller read them with the instance
-    (saves a round trip); otherwise they are read here. Returns the rows created and every
-    row still open afterwards (the step listeners are shown them without a second read).
+    (saves a round trip); otherwise they are read here. Returns the rows created, every
+    row still open afterwards (the step listeners are shown them without a second read) and
+    the steps among the created ones that the workflow had completed before (by element id,
+    from the task tree: only these can be rework).
     """
     now = clock.now()
     if open_rows is None:
@@ -217,17 +226,22 @@ def sync_human_tasks(
     ready_ids = {str(task.id) for task in ready}
     created: list[HumanTask] = []
     row_labels = dict(instance.labels or {})
-    completed_specs: set[int] | None = None  # ids of specs the workflow has completed
+    completed_specs: dict[int, str] | None = None  # specs the workflow has completed
+    completed_steps: set[str] = set()  # their element ids
+    repeated: set[str] = set()
     for task in ready:
         if str(task.id) in existing:
             continue
         if completed_specs is None:
             completed_specs = runtime.completed_spec_ids()
+            completed_steps = set(completed_specs.values())
         info = runtime.loaded.task_info(task.task_spec)
         row = _new_task_row(ctx, instance, task, info, row_labels)
         task_routing.route(
             ctx, session, row, info, done_before=id(task.task_spec) in completed_specs
         )
+        if row.spec_id in completed_steps:
+            repeated.add(row.spec_id)
         session.add(row)
         created.append(row)
     still_open: list[HumanTask] = []
@@ -242,7 +256,7 @@ def sync_human_tasks(
             row.state = "cancelled"
         row.completed_at = now
     still_open.sort(key=lambda row: row.created_at)
-    return created, still_open + created
+    return created, still_open + created, frozenset(repeated)
 
 
 def save(
@@ -301,7 +315,7 @@ def save(
         )
         update_instance(session, instance, seen_version, event=event, **values)
     try:
-        created, still_open = sync_human_tasks(
+        created, still_open, repeated = sync_human_tasks(
             ctx,
             session,
             instance,
@@ -317,7 +331,16 @@ def save(
     if ctx.step_listeners:
         completed = task_id if action == "complete" else None
         _notify(
-            ctx, session, instance, runtime, action, actor, tuple(created), completed, still_open
+            ctx,
+            session,
+            instance,
+            runtime,
+            action,
+            actor,
+            tuple(created),
+            completed,
+            still_open,
+            repeated,
         )
     return created
 
@@ -332,6 +355,7 @@ def _notify(
     created: tuple[HumanTask, ...],
     completed_task_id: str | None,
     rows: list[HumanTask],
+    repeated: frozenset[str],
 ) -> None:
     loaded = runtime.loaded
     event = StepEvent(
@@ -344,6 +368,7 @@ def _notify(
         data=runtime.data(),
         created=created,
         task_id=completed_task_id,
+        repeated=repeated,
     )
     for listener in ctx.step_listeners:
         listener(event)

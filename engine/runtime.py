@@ -134,10 +134,11 @@ class ProcessRuntime:
             ]
         return list(self._ready)
 
-    def completed_spec_ids(self) -> set[int]:
-        """Identities of the task specs this workflow has completed at least once (a step
-        reached again is rework); read from the task tree, no database involved."""
-        return {id(spec) for spec in completed_specs(self.workflow)}
+    def completed_spec_ids(self) -> dict[int, str]:
+        """The task specs this workflow has completed at least once (a step reached again is
+        rework): identity -> element id (as a task row names its step); read from the task
+        tree, no database involved."""
+        return {id(spec): spec.bpmn_id or spec.name for spec in completed_specs(self.workflow)}
 
     def find_task(self, task_id: str) -> Task:
         try:

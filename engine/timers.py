@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit, clock, persistence
 from .context import EngineContext
 from .errors import Conflict, EngineError
 from .instances import InstanceService
-from .models import ProcessInstance
+from .models import OPEN_STATES, HumanTask, ProcessInstance
 from .run_bounds import RunBoundExceeded
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,22 @@ def _due(now: datetime) -> list:
         ProcessInstance.next_timer_at.is_not(None),
         ProcessInstance.next_timer_at <= now,
     ]
+
+
+def _open_tasks(session: Session, instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """The open task rows of a batch's instances, in one read instead of one per instance.
+
+    Only an instance's own step changes its task rows, so what is read here before the
+    batch fires is what each instance's save would have read.
+    """
+    found: dict[int, list[HumanTask]] = {}
+    if instance_ids:
+        query = select(HumanTask).where(
+            HumanTask.instance_id.in_(instance_ids), HumanTask.state.in_(OPEN_STATES)
+        )
+        for row in session.execute(query).scalars():
+            found.setdefault(row.instance_id, []).append(row)
+    return found
 
 
 class TimerService:
@@ -131,7 +148,7 @@ class TimerService:
         """Lock up to ``room`` due rows no other runner holds, fire them, commit once."""
         with self.ctx.db.write() as session:
             query = (
-                select(ProcessInstance.id)
+                select(ProcessInstance)
                 .where(*_due(now))
                 .order_by(ProcessInstance.next_timer_at)
                 .limit(room)
@@ -139,10 +156,13 @@ class TimerService:
             )
             if held_back:
                 query = query.where(ProcessInstance.id.not_in(held_back))
-            claimed = [int(i) for i in session.execute(query).scalars()]
-            for instance_id in claimed:
-                self._fire_in_savepoint(session, instance_id, now, as_of, result)
-        return claimed
+            # Whole rows in the locking statement, held here (the session keeps only weak
+            # references): firing finds each in the session instead of reading it again.
+            rows = list(session.execute(query).scalars())
+            open_tasks = _open_tasks(session, [row.id for row in rows])
+            for row in rows:
+                self._fire_in_savepoint(session, row.id, now, as_of, result, open_tasks)
+        return [row.id for row in rows]
 
     # SQLite ------------------------------------------------------------------------------------
     def _lease(self, now: datetime, runner: str, held_back: set[int], room: int) -> list[int]:
@@ -179,18 +199,33 @@ class TimerService:
         result: TimerRun,
     ) -> None:
         with self.ctx.db.write() as session:
-            for instance_id in claimed:
-                row = session.get(ProcessInstance, instance_id)
-                if row is None or row.timer_lease_owner != runner:
-                    result.skipped += 1  # the lease expired and another runner took it
-                    continue
-                row.timer_lease_until = None
-                row.timer_lease_owner = None
-                session.flush()
+            # The batch's rows in one read and its leases released in one write (kept even
+            # when an instance's firing fails: its savepoint comes after); firing then finds
+            # each row in the session.
+            rows = {
+                row.id: row
+                for row in session.execute(
+                    select(ProcessInstance).where(ProcessInstance.id.in_(claimed))
+                ).scalars()
+            }
+            ours = [i for i in claimed if i in rows and rows[i].timer_lease_owner == runner]
+            result.skipped += len(claimed) - len(ours)  # the lease expired, another runner took it
+            if ours:
+                session.execute(
+                    update(ProcessInstance)
+                    .where(ProcessInstance.id.in_(ours))
+                    .values(timer_lease_until=None, timer_lease_owner=None)
+                    .execution_options(synchronize_session=False)
+                )
+            open_tasks = _open_tasks(session, ours)
+            for instance_id in ours:
+                row = rows[instance_id]
+                set_committed_value(row, "timer_lease_until", None)
+                set_committed_value(row, "timer_lease_owner", None)
                 if not (row.status == "running" and row.next_timer_at and row.next_timer_at <= now):
                     result.skipped += 1
                     continue
-                self._fire_in_savepoint(session, instance_id, now, as_of, result)
+                self._fire_in_savepoint(session, instance_id, now, as_of, result, open_tasks)
 
     # Both --------------------------------------------------------------------------------------
     def _fire_in_savepoint(
@@ -200,10 +235,11 @@ class TimerService:
         now: datetime,
         as_of: datetime | None,
         result: TimerRun,
+        open_tasks: dict[int, list[HumanTask]],
     ) -> None:
         try:
             with session.begin_nested():
-                self._fire(session, instance_id, as_of)
+                self._fire(session, instance_id, as_of, open_tasks.get(instance_id, []))
         except Exception as exc:  # one instance's failure never undoes the batch
             error = exc if isinstance(exc, EngineError) else None
             if error is None:
@@ -220,7 +256,13 @@ class TimerService:
             return
         result.fired.append(instance_id)
 
-    def _fire(self, session: Session, instance_id: int, as_of: datetime | None) -> None:
+    def _fire(
+        self,
+        session: Session,
+        instance_id: int,
+        as_of: datetime | None,
+        open_rows: list[HumanTask],
+    ) -> None:
         opened = self.instances.open(session, instance_id)
         due = opened.runtime.fired_timers()
         opened.runtime.step()
@@ -236,6 +278,7 @@ class TimerService:
             actor="system",
             action="timer",
             data=data,
+            open_rows=open_rows,
         )
 
     def _fail_instance(self, session: Session, instance_id: int, exc: RunBoundExceeded) -> None:

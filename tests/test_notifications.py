@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import TaskInfo, TaskQuery, clock
 from engine.specs import UserTaskInfo
@@ -19,7 +19,7 @@ from tests.support.web import csrf_token, signed_in
 from web.mail import send_outbox
 from workflows.autopilot import Autopilot, at_step
 from workflows.calendar import vietnam_date
-from workflows.directory import find_user
+from workflows.directory import RoleAssignment, User, find_user
 from workflows.lifecycle import Lifecycle
 from workflows.notifications import (
     REMINDER,
@@ -29,6 +29,7 @@ from workflows.notifications import (
     build_digests,
     notify_users,
 )
+from workflows.notifications.notify import notify_role_holders
 
 
 def _notes(lifecycle: Lifecycle) -> list[Notification]:
@@ -144,6 +145,24 @@ def test_two_transactions_creating_the_same_notification_make_one(lifecycle: Lif
         assert session.execute(select(func.count()).select_from(Notification)).scalar_one() == 1
         # cv2.sxd has no e-mail address: nothing to send.
         assert session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 0
+
+
+def test_a_role_given_or_a_user_deactivated_in_the_session_changes_who_is_notified(
+    lifecycle: Lifecycle,
+) -> None:
+    def holders(session: Any, period: str) -> list[str]:
+        notified = notify_role_holders(session, "agency_head", "SXD", REMINDER, period=period)
+        return [row.recipient for row in notified]
+
+    with lifecycle.db.write() as session:
+        assert holders(session, "d-1") == ["gd.sxd"]
+        cv2 = find_user(session, "cv2.sxd")
+        assert cv2 is not None
+        session.add(RoleAssignment(user_id=cv2.id, role="agency_head", organisation_code="SXD"))
+        session.flush()
+        assert holders(session, "d-2") == ["cv2.sxd", "gd.sxd"]
+        session.execute(update(User).where(User.username == "gd.sxd").values(active=False))
+        assert holders(session, "d-3") == ["cv2.sxd"]
 
 
 def test_preferences_decide_what_is_mailed_at_once_in_the_digest_or_not_at_all(

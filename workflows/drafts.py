@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     func,
+    inspect,
     or_,
     select,
 )
@@ -165,12 +166,28 @@ def list_drafts(session: Session, flt: DraftFilter) -> tuple[list[Draft], int]:
 
 
 def draft_by_code(session: Session, code: str | None) -> Draft | None:
+    """The draft of that code (a draft's process has it as business key).
+
+    On every step's path, several times (its stage, its step figures, its notifications),
+    and a batch of timers steps many processes in one session: the drafts found are held
+    for the session (its identity map keeps objects only while referenced), so each is read
+    once. The object is what is held, so changes made in the session show; codes never
+    change.
+    """
     if not code:
         return None
-    return session.execute(_BY_CODE, {"code": code}).scalar_one_or_none()
+    held = session.info.setdefault(_HELD_KEY, {})
+    draft = held.get(code)
+    if draft is not None and inspect(draft).persistent:
+        return draft  # type: ignore[no-any-return]
+    draft = session.execute(_BY_CODE, {"code": code}).scalar_one_or_none()
+    if draft is not None:
+        held[code] = draft
+    return draft
 
 
-_BY_CODE = select(Draft).where(Draft.code == bindparam("code"))  # on every step's path
+_BY_CODE = select(Draft).where(Draft.code == bindparam("code"))
+_HELD_KEY = "lexflow.drafts"
 
 
 def track_stage(event: StepEvent) -> None:

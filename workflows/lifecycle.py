@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from engine import (
@@ -96,9 +96,24 @@ class DomainAuthorizer(Authorizer):
 
 
 def organisation_exists(session: Session, code: str) -> bool:
-    """The engine opens a step only for an active organisation of the directory."""
-    organisation = session.get(Organisation, code)
-    return organisation is not None and organisation.active
+    """The engine opens a step only for an active organisation of the directory.
+
+    Asked for every task a step opens: the organisations found are held for the session
+    (its identity map keeps objects only while referenced), so a batch of timers reads each
+    once. The object itself is held, not the answer: a change made in the same session
+    (an organisation deactivated) shows at once.
+    """
+    held = session.info.setdefault(_ORGANISATIONS_KEY, {})
+    organisation = held.get(code)
+    if organisation is None or not inspect(organisation).persistent:  # deleted, rolled back
+        organisation = session.get(Organisation, code)
+    if organisation is None:
+        return False
+    held[code] = organisation
+    return organisation.active
+
+
+_ORGANISATIONS_KEY = "lexflow.organisations"
 
 
 def model_files(directory: Path = MODELS) -> dict[str, bytes]:

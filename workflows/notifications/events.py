@@ -30,8 +30,17 @@ from workflows.notifications.notify import notify_role_holders, notify_users
 
 
 def _done_before(session: Session, event: StepEvent) -> set[str]:
-    """Steps among those just opened that the workflow had completed before (rework)."""
+    """Steps among those just opened that the workflow had completed before (rework).
+
+    Asked of the task rows only for the steps the workflow's own task tree says it has done
+    before (``event.repeated``): a first pass, such as a timer opening the next step, costs
+    no query.
+    """
     specs = sorted({task.spec_id for task in event.created})
+    if event.repeated is not None:
+        specs = [spec for spec in specs if spec in event.repeated]
+    if not specs:
+        return set()
     # The next instance of a sequential step is not rework: the step's own task is left out
     # ("" when no task was completed: no task has that id).
     params = {"instance_id": event.instance.id, "specs": specs, "task_id": event.task_id or ""}

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, null, select
+from sqlalchemy import Table, bindparam, event, insert, null, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from engine import clock
 from engine.models import HumanTask
@@ -36,7 +37,7 @@ from workflows.notifications.model import (
 from workflows.notifications.preferences import delivery_default
 from workflows.registry import Regulation
 
-_KEY = ["recipient", "kind", "topic", "period"]
+_KEY = ("recipient", "kind", "topic", "period")
 
 
 def task_facts(session: Session, task: HumanTask) -> dict[str, Any]:
@@ -124,12 +125,46 @@ def notify_role_holders(
         raise ValueError(f"unknown notification kind {kind!r}")
     if role is None:
         return []
-    statement = _users_statement(
-        "role", organisation is not None, exclude is not None, kind == DIGEST_KIND
-    )
-    values = {"kind": kind, "role": role, "organisation": organisation, "exclude": exclude}
-    users = _active_users(session, kind, statement, values)
+    held = session.info.setdefault(_HOLDERS_KEY, {})
+    asked = (kind, role, organisation, exclude)
+    users = held.get(asked)
+    if users is None:
+        statement = _users_statement(
+            "role", organisation is not None, exclude is not None, kind == DIGEST_KIND
+        )
+        values = {"kind": kind, "role": role, "organisation": organisation, "exclude": exclude}
+        users = held[asked] = _active_users(session, kind, statement, values)
     return _create(session, users, kind, task, None, period, params, None)
+
+
+#: Who holds a role in an organisation, as asked by :func:`notify_role_holders`, kept for
+#: the session: a batch of timers opening tasks for the same group asks once. Forgotten as
+#: soon as the session writes users, role assignments or preferences (flushed objects or
+#: statements), so a change made in the session shows at once.
+_HOLDERS_KEY = "lexflow.role_holders"
+_DIRECTORY_MODELS = (User, RoleAssignment, NotificationPreference)
+_DIRECTORY_TABLES = frozenset(model.__table__ for model in _DIRECTORY_MODELS)
+
+
+def _forget_holders_on_flush(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_HOLDERS_KEY, None)
+
+
+for _model in _DIRECTORY_MODELS:
+    for _flushed in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _flushed, _forget_holders_on_flush)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_holders_on_write(state: ORMExecuteState) -> None:
+    if (
+        state.session.info.get(_HOLDERS_KEY)
+        and (state.is_insert or state.is_update or state.is_delete)
+        and getattr(state.statement, "table", None) in _DIRECTORY_TABLES
+    ):
+        state.session.info.pop(_HOLDERS_KEY)
 
 
 def role_holders(session: Session, role: str | None, organisation: str | None) -> list[str]:
@@ -231,15 +266,12 @@ def _create(
     # then one for their outbox rows: a step that offers a task to a whole group costs two
     # statements, not three per person. Core, not the ORM's bulk path: nothing here needs
     # the objects, and that path costs more than the statements.
-    table = Notification.__table__
+    statement = _insert_ignoring_duplicates(
+        _dialect(session), Notification.__table__, _KEY, returning=("id", "recipient", "delivery")
+    )
     created = [
         Notified(id=row.id, recipient=row.recipient, delivery=row.delivery)
-        for row in session.execute(
-            _insert_ignoring_duplicates(session, table, _KEY).returning(
-                table.c.id, table.c.recipient, table.c.delivery
-            ),
-            rows,
-        )
+        for row in session.execute(statement, rows)
     ]
     enqueue(session, [row.id for row in created if row.delivery == IMMEDIATE], moment)
     return sorted(created, key=lambda row: row.recipient)
@@ -268,7 +300,9 @@ def enqueue(session: Session, notification_ids: list[int], moment: datetime) -> 
     if not notification_ids:
         return
     session.execute(
-        _insert_ignoring_duplicates(session, OutboxMessage.__table__, ["notification_id"]),
+        _insert_ignoring_duplicates(
+            _dialect(session), OutboxMessage.__table__, ("notification_id",)
+        ),
         [
             {
                 "notification_id": notification_id,
@@ -283,10 +317,49 @@ def enqueue(session: Session, notification_ids: list[int], moment: datetime) -> 
     )
 
 
-def _insert_ignoring_duplicates(session: Session, model: Any, key: list[str]) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing(index_elements=key)
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing(index_elements=key)
-    return insert(model)  # pragma: no cover - Lexflow runs on SQLite and PostgreSQL
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _cached_insert_class(base: type[Any]) -> type[Any]:
+    """The dialect's ``Insert`` with its ON CONFLICT target in the statement's cache key.
+
+    SQLAlchemy's dialect inserts leave the ON CONFLICT clause out of the cache key and so
+    opt out of the compiled cache (``inherit_cache = False``; the clause has no cache key):
+    every notification was compiled anew, on every step that opens a task. Here the key
+    holds the conflict target in place of the clause — the only thing
+    :func:`_insert_ignoring_duplicates` varies in it — so statements that differ there never
+    share a compiled form.
+    """
+    return type(
+        f"{base.__name__}IgnoringDuplicates",
+        (base,),
+        {
+            "inherit_cache": True,
+            "_cache_key_traversal": [
+                *(item for item in base._traverse_internals if item[0] != "_post_values_clause"),
+                ("_conflict_target", InternalTraversal.dp_string_list),
+            ],
+            "_conflict_target": (),
+        },
+    )
+
+
+_INSERTS: dict[str, type[Any]] = {
+    "postgresql": _cached_insert_class(postgresql.Insert),
+    "sqlite": _cached_insert_class(sqlite.Insert),
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_ignoring_duplicates(
+    dialect: str, table: Table, key: tuple[str, ...], *, returning: tuple[str, ...] = ()
+) -> Any:
+    """``INSERT ... ON CONFLICT (key) DO NOTHING [RETURNING ...]``, built once per table."""
+    if dialect not in _INSERTS:  # pragma: no cover - Lexflow runs on SQLite and PostgreSQL
+        return insert(table)
+    statement = _INSERTS[dialect](table).on_conflict_do_nothing(index_elements=list(key))
+    statement._conflict_target = key
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    return statement

@@ -17,12 +17,12 @@ cancelled, as their ``human_task`` rows do.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 
 from engine.context import StepEvent
 from engine.models import HumanTask
 from workflows.calendar import vietnam_date
-from workflows.drafts import Draft
+from workflows.drafts import draft_by_code
 from workflows.step_times.model import CompletedStep
 
 
@@ -30,14 +30,12 @@ def keep_completed_step(event: StepEvent) -> None:
     """Step listener: write the completed task's row; refresh the instance's copied facts."""
     session, instance = event.session, event.instance
     # The draft as an object: the write session does not autoflush, and the identity map
-    # holds it with the procedure track_stage has just set.
-    draft = (
-        session.execute(select(Draft).where(Draft.instance_id == instance.id).limit(1))
-        .scalars()
-        .first()
-    )
-    if draft is None:  # not a draft's process (monitoring, or a plain engine process)
-        return
+    # holds it with the procedure track_stage has just set. By business key (a draft's
+    # process has the draft's code; draft_by_code holds it for the session): no query for
+    # a process without one.
+    draft = draft_by_code(session, instance.business_key)
+    if draft is None or draft.instance_id != instance.id:
+        return  # not a draft's process (monitoring, or a plain engine process)
     facts = {
         "definition_id": instance.definition_id,
         "document_type": draft.document_type,
