@@ -30,7 +30,13 @@ from workflows.deadlines import rules_snapshot
 from workflows.deadlines import step_name as rule_step_name
 from workflows.directory import Organisation
 from workflows.drafts import Draft
-from workflows.notifications import PLAN_INFEASIBLE, Notification, notify_users, role_holders
+from workflows.notifications import (
+    PLAN_INFEASIBLE,
+    Notice,
+    Notification,
+    notify_each,
+    role_holders,
+)
 from workflows.reports.access import HEAD_ROLE, JUSTICE_KIND
 from workflows.reports.schedule import FIRST_REMAINING, BackwardPlan, plan_backwards
 
@@ -113,8 +119,8 @@ def notify_infeasible_plans(
     notifications were created (none for a draft already notified for its target date).
 
     With 100 k drafts a fifth of them can be late at once. What a message needs comes with
-    the drafts' rows, each agency's heads are asked once per run, and drafts told before
-    are skipped before anything is planned or inserted.
+    the drafts' rows, each agency's heads are asked once per run, drafts told before are
+    skipped before anything is planned, and the messages go in as one batch.
     """
     today = today or vietnam_date(clock.now())
     planner = BackwardPlanner(session, calendar, today)
@@ -139,7 +145,7 @@ def notify_infeasible_plans(
     told = _already_told(session)
     justice: list[str] | None = None
     heads: dict[str | None, list[str]] = {}
-    created = 0
+    notices: list[Notice] = []
     for row in rows:
         period = f"target:{row.target_date.isoformat()}"
         if (row.id, period) in told:
@@ -154,14 +160,12 @@ def notify_infeasible_plans(
         if row.lead_agency not in heads:
             heads[row.lead_agency] = role_holders(session, HEAD_ROLE, row.lead_agency)
         first = plan.steps[0]
-        created += len(
-            notify_users(
-                session,
-                {*heads[row.lead_agency], *justice},
-                PLAN_INFEASIBLE,
-                draft_id=row.id,
-                period=period,
-                params={
+        notices.append(
+            Notice(
+                frozenset({*heads[row.lead_agency], *justice}),
+                row.id,
+                period,
+                {
                     "draft_id": row.id,
                     "draft_code": row.code,
                     "draft_title": row.title,
@@ -175,4 +179,4 @@ def notify_infeasible_plans(
                 },
             )
         )
-    return created
+    return notify_each(session, PLAN_INFEASIBLE, notices)
