@@ -194,9 +194,10 @@ class Engine:
             return self.definitions_service.get(s, definition_id).xml
 
     def loaded_spec(self, definition_id: int, *, session: Session | None = None) -> LoadedSpec:
+        """The parsed spec of a definition. The definition's row (its XML, tens of kilobytes)
+        is not read: a dashboard asks for the specs of every step of every version."""
         with self._read(session) as s:
-            row = self.definitions_service.get(s, definition_id)
-            return self.definitions_service.loaded(s, row)
+            return self.definitions_service.loaded_by_id(s, definition_id)
 
     def user_task_info(
         self, task_id: str, *, session: Session | None = None

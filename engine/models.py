@@ -212,6 +212,18 @@ class HumanTask(Base):
             postgresql_where=text("state IN ('open', 'claimed')"),
             sqlite_where=text("state IN ('open', 'claimed')"),
         ),
+        # Open work per organisation and step together, with the instance (the tasks
+        # dashboard counts both groupings in one pass, each task joined to its instance).
+        Index(
+            "ix_human_task_org_step_open",
+            "organisation",
+            "spec_id",
+            "due_at",
+            "instance_id",
+            "state",
+            postgresql_where=text("state IN ('open', 'claimed')"),
+            sqlite_where=text("state IN ('open', 'claimed')"),
+        ),
         Index("ix_human_task_instance", "instance_id", "created_at"),
         # Completed work of a period, with what reports on it group by (no table read).
         Index(

@@ -20,6 +20,6 @@ def test_migrations_match_the_models(database: Database) -> None:
 def test_database_is_at_every_head(database: Database) -> None:
     assert is_up_to_date(database)
     assert head_revisions(database) == {
-        "e0007_stepfig",
+        "e0008_open_work",
         "w0014_stepfig",
     }  # the engine's head and the domain's

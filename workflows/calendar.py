@@ -95,6 +95,10 @@ class WorkingCalendar:
                 raise TypeError(f"expected CalendarException, got {type(exception).__name__}")
             merged[exception.day] = exception
         self._exceptions: Mapping[date, CalendarException] = MappingProxyType(merged)
+        # Each day's reason, once found: the calendar never changes, and a plan or a
+        # dashboard asks about the same days tens of thousands of times (backward plans of
+        # 500 drafts walk 40 k days).
+        self._reasons: dict[date, str | None] = {}
 
     @property
     def exceptions(self) -> Mapping[date, CalendarException]:
@@ -111,14 +115,19 @@ class WorkingCalendar:
         The most specific reason wins: an exception's name, then the holiday's name (a holiday
         on a Sunday shows the holiday, not "Chủ nhật"), then "Thứ Bảy" / "Chủ nhật".
         """
+        try:
+            return self._reasons[day]  # a datetime is never a key: it fails the check below
+        except KeyError:
+            pass
         _require_date(day)
         exception = self._exceptions.get(day)
         if exception is not None:
-            return exception.name if exception.kind == "off" else None
-        holiday = _statutory_holidays(day.year).get(day)
-        if holiday is not None:
-            return holiday
-        return _WEEKEND_NAMES.get(day.weekday())
+            reason = exception.name if exception.kind == "off" else None
+        else:
+            holiday = _statutory_holidays(day.year).get(day)
+            reason = holiday if holiday is not None else _WEEKEND_NAMES.get(day.weekday())
+        self._reasons[day] = reason
+        return reason
 
     def days_off(self, year: int) -> dict[date, str]:
         """Every Monday-to-Friday rest day of ``year`` with its name, in date order.

@@ -8,6 +8,7 @@ chart.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -60,19 +61,32 @@ def _svg(chart: pygal.graph.graph.Graph) -> Markup:
 
 def stacked_bars(title: str, labels: Sequence[str], series: Mapping[str, Sequence[int]]) -> Markup:
     """One horizontal bar per label, stacked by series (e.g. agencies × plan states)."""
-    chart = pygal.HorizontalStackedBar(**_config(title, max(260, 60 + 34 * len(labels))))
-    chart.x_labels = list(labels)
-    for name, values in series.items():
-        chart.add(name, list(values))
-    return _svg(chart)
+    return _rendered("stacked", title, tuple(labels), _frozen(series))
 
 
 def grouped_bars(
     title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]]
 ) -> Markup:
     """Bars side by side per label (e.g. median, 90th percentile and limit of a step)."""
-    chart = pygal.HorizontalBar(**_config(title, max(260, 60 + 30 * len(labels) * len(series))))
+    return _rendered("grouped", title, tuple(labels), _frozen(series))
+
+
+def _frozen(series: Mapping[str, Sequence[float | None]]) -> tuple[tuple[str, tuple], ...]:
+    return tuple((name, tuple(values)) for name, values in series.items())
+
+
+@functools.lru_cache(maxsize=128)
+def _rendered(
+    kind: str, title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], ...]
+) -> Markup:
+    """The chart's SVG, kept per distinct input: pygal takes about 100 ms a chart, and the
+    figures of a dashboard stay the same between most of its views (a leader opens it,
+    prints it, comes back to it)."""
+    if kind == "stacked":
+        chart = pygal.HorizontalStackedBar(**_config(title, max(260, 60 + 34 * len(labels))))
+    else:
+        chart = pygal.HorizontalBar(**_config(title, max(260, 60 + 30 * len(labels) * len(series))))
     chart.x_labels = list(labels)
-    for name, values in series.items():
+    for name, values in series:
         chart.add(name, list(values))
     return _svg(chart)

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import distinct, select
+from sqlalchemy import exists, select
 from werkzeug.exceptions import BadRequest
 
 from engine import Actor, RoleGrant, TaskQuery, clock
@@ -28,6 +28,7 @@ from web.extensions import lifecycle
 from web.templating import wants_rows_only
 from workflows import inbox_filters
 from workflows.calendar import end_of_day, vietnam_date
+from workflows.directory import Organisation
 from workflows.drafts import DOCUMENT_TYPES, Draft
 from workflows.roles import STAGE_CODES, SUPERVISOR_ROLES
 
@@ -157,7 +158,12 @@ def follow_up_state(task: TaskInfo) -> str | None:
     return "overdue" if task.follow_up_on < day else "later"
 
 
-_LEAD_AGENCIES = select(distinct(Draft.lead_agency))
+#: The organisations leading at least one draft (the lead agency filter's choices). One
+#: index probe per organisation: ``SELECT DISTINCT lead_agency FROM draft`` reads every
+#: draft's entry on each inbox page (PostgreSQL has no skip scan), 100 k of them in a year.
+_LEAD_AGENCIES = select(Organisation.code).where(
+    exists().where(Draft.lead_agency == Organisation.code)
+)
 
 
 @bp.get("/inbox")

@@ -36,7 +36,14 @@ from workflows.notifications.kinds import (
     render,
 )
 from workflows.notifications.model import Notification, NotificationPreference, OutboxMessage
-from workflows.notifications.notify import Notified, notify, notify_users, role_holders
+from workflows.notifications.notify import (
+    Notice,
+    Notified,
+    notify,
+    notify_each,
+    notify_users,
+    role_holders,
+)
 from workflows.notifications.outbox import DeliveryRun, deliver_outbox, resend
 from workflows.notifications.reading import (
     mark_all_read,
@@ -57,6 +64,7 @@ __all__ = [
     "TASK_NEW",
     "TASK_RETURNED",
     "DeliveryRun",
+    "Notice",
     "Notification",
     "NotificationPreference",
     "Notified",
@@ -69,6 +77,7 @@ __all__ = [
     "mark_read",
     "notifications_of",
     "notify",
+    "notify_each",
     "notify_users",
     "on_step",
     "on_task_change",

@@ -35,7 +35,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -267,7 +266,7 @@ class OpenStep:
     open: int
     overdue: int
     name_en: str | None = None
-    definition_id: int | None = None
+    definition_id: int | None = None  # that of the newest instance waiting at the step
 
 
 @dataclass
@@ -288,26 +287,6 @@ def _draft_task_conditions(filters: Filters, scope: DashboardScope) -> list[Colu
 
 def _as_day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _definitions(session: Session) -> Any:
-    """``process_instance`` as (id, definition_id) for joining tasks to their definition.
-
-    SQLite looks an instance up by its rowid, which reads the row: the serialized workflow,
-    a page or more per task. Told to use the engine's (id, definition_id) index it reads the
-    index alone (the subquery is flattened into the join, the hint kept); PostgreSQL keeps
-    the state out of line and plans this itself.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return ProcessInstance.__table__
-    return (
-        text(
-            "SELECT id, definition_id FROM process_instance "
-            "INDEXED BY ix_process_instance_definition"
-        )
-        .columns(ProcessInstance.id, ProcessInstance.definition_id)
-        .subquery("process_instance_definition")
-    )
 
 
 def _task_name(session: Session, spec_id: str) -> str:
@@ -371,40 +350,49 @@ def task_figures(
     """
     now = clock.as_utc(now) if now else clock.now()
     conditions = _draft_task_conditions(filters, scope)
-    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
-    base = (
-        select()
-        .select_from(HumanTask)
+    # One pass over the open tasks (a covering index, each task joined to its draft for the
+    # filters) counts them per organisation and step together: two passes, one per
+    # grouping, cost twice the join. The step's definition (for its names) is that of the
+    # newest instance waiting there, looked up for those few instances only, not joined to
+    # every task.
+    by_agency_step = session.execute(
+        select(
+            HumanTask.organisation,
+            HumanTask.spec_id,
+            func.max(HumanTask.instance_id),
+            func.count(),
+            func.sum(case((HumanTask.due_at < now, 1), else_=0)),
+        )
         .join(Draft, Draft.instance_id == HumanTask.instance_id)
         .where(OPEN_TASK, *conditions)
-    )
-    by_agency = {
-        org or "": (int(n), int(late or 0))
-        for org, n, late in session.execute(
-            base.add_columns(HumanTask.organisation, func.count(), overdue)
-            .group_by(HumanTask.organisation)
-            .order_by(HumanTask.organisation)
+        .group_by(HumanTask.organisation, HumanTask.spec_id)
+    ).all()
+    agencies: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    open_steps: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # open, late, instance
+    for org, spec, newest_instance, n, late_tasks in by_agency_step:
+        agencies[org or ""][0] += int(n)
+        agencies[org or ""][1] += int(late_tasks or 0)
+        counted_step = open_steps[spec]
+        counted_step[0] += int(n)
+        counted_step[1] += int(late_tasks or 0)
+        counted_step[2] = max(counted_step[2], int(newest_instance))
+    by_agency = {org: (n, late_n) for org, (n, late_n) in sorted(agencies.items())}
+    definition_of = dict(
+        session.execute(
+            select(ProcessInstance.id, ProcessInstance.definition_id).where(
+                ProcessInstance.id.in_(sorted({c[2] for c in open_steps.values()}))
+            )
         ).all()
-    }
+    )
     by_step: dict[str, OpenStep] = {}
-    instances = _definitions(session)
-    for spec, definition_id, n, late in session.execute(
-        base.add_columns(
-            HumanTask.spec_id,
-            func.max(instances.c.definition_id),
-            func.count(),
-            overdue,
-        )
-        .join(instances, instances.c.id == HumanTask.instance_id)
-        .group_by(HumanTask.spec_id)
-        .order_by(HumanTask.spec_id)
-    ).all():
+    for spec, (n, late_n, newest_instance) in sorted(open_steps.items()):
+        definition_id = definition_of.get(newest_instance)
         facts = steps.facts(definition_id, spec)
         by_step[spec] = OpenStep(
             spec,
             facts.name or _task_name(session, spec),
-            int(n),
-            int(late or 0),
+            n,
+            late_n,
             facts.name_en,
             definition_id,
         )

@@ -9,8 +9,10 @@ working days again for each draft.
 :func:`notify_infeasible_plans` is the daily check: every active draft whose plan has become
 infeasible (negative slack: the first remaining step should already have started) is told
 to the head of its lead agency and the heads of the Department of Justice, once per draft
-and target date (the notification's uniqueness key: a new target date that is missed again
-is a new notification).
+and target date: a draft already told for its target date is skipped (a head appointed
+since is not told of it again), and the notification's uniqueness key keeps two runs at
+once from telling anyone twice. A new target date that is missed again is a new
+notification.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from workflows.deadlines import rules_snapshot
 from workflows.deadlines import step_name as rule_step_name
 from workflows.directory import Organisation
 from workflows.drafts import Draft
-from workflows.notifications import PLAN_INFEASIBLE, notify_users, role_holders
+from workflows.notifications import (
+    PLAN_INFEASIBLE,
+    Notice,
+    Notification,
+    notify_each,
+    role_holders,
+)
 from workflows.reports.access import HEAD_ROLE, JUSTICE_KIND
 from workflows.reports.schedule import FIRST_REMAINING, BackwardPlan, plan_backwards
 
@@ -91,16 +99,36 @@ def _justice_heads(session: Session) -> list[str]:
     return sorted({name for code in codes for name in role_holders(session, HEAD_ROLE, code)})
 
 
+def _already_told(session: Session) -> set[tuple[int, str]]:
+    """(draft, period) of every infeasibility already notified: those drafts are skipped,
+    so a daily run only pays for drafts whose plan has just become infeasible."""
+    return {
+        (int(draft_id), period)
+        for draft_id, period in session.execute(
+            select(Notification.draft_id, Notification.period)
+            .where(Notification.kind == PLAN_INFEASIBLE, Notification.draft_id.is_not(None))
+            .distinct()
+        ).all()
+    }
+
+
 def notify_infeasible_plans(
     session: Session, calendar: WorkingCalendar, today: date | None = None
 ) -> int:
     """Notify the heads about every active draft whose plan is infeasible; returns how many
-    notifications were created (none for a draft already notified for its target date)."""
+    notifications were created (none for a draft already notified for its target date).
+
+    With 100 k drafts a fifth of them can be late at once. What a message needs comes with
+    the drafts' rows, each agency's heads are asked once per run, drafts told before are
+    skipped before anything is planned, and the messages go in as one batch.
+    """
     today = today or vietnam_date(clock.now())
     planner = BackwardPlanner(session, calendar, today)
     rows = session.execute(
         select(
             Draft.id,
+            Draft.code,
+            Draft.title,
             Draft.lead_agency,
             Draft.document_type,
             Draft.procedure,
@@ -114,9 +142,14 @@ def notify_infeasible_plans(
             Draft.stage.in_(sorted(FIRST_REMAINING)),
         )
     ).all()
+    told = _already_told(session)
     justice: list[str] | None = None
-    created = 0
+    heads: dict[str | None, list[str]] = {}
+    notices: list[Notice] = []
     for row in rows:
+        period = f"target:{row.target_date.isoformat()}"
+        if (row.id, period) in told:
+            continue
         plan = planner.plan(
             PlanFacts(row.document_type, row.procedure, row.stage, row.target_date, row.rules_as_of)
         )
@@ -124,16 +157,18 @@ def notify_infeasible_plans(
             continue
         if justice is None:
             justice = _justice_heads(session)
+        if row.lead_agency not in heads:
+            heads[row.lead_agency] = role_holders(session, HEAD_ROLE, row.lead_agency)
         first = plan.steps[0]
-        recipients = {*role_holders(session, HEAD_ROLE, row.lead_agency), *justice}
-        created += len(
-            notify_users(
-                session,
-                recipients,
-                PLAN_INFEASIBLE,
-                draft_id=row.id,
-                period=f"target:{row.target_date.isoformat()}",
-                params={
+        notices.append(
+            Notice(
+                frozenset({*heads[row.lead_agency], *justice}),
+                row.id,
+                period,
+                {
+                    "draft_id": row.id,
+                    "draft_code": row.code,
+                    "draft_title": row.title,
                     "step": {
                         "vi": rule_step_name(first.step, "vi"),
                         "en": rule_step_name(first.step, "en"),
@@ -144,4 +179,4 @@ def notify_infeasible_plans(
                 },
             )
         )
-    return created
+    return notify_each(session, PLAN_INFEASIBLE, notices)
