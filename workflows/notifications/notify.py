@@ -335,11 +335,10 @@ def notify_each(
             )
     if not rows:
         return 0
-    table = Notification.__table__
-    created = session.execute(
-        _insert_ignoring_duplicates(session, table, _KEY).returning(table.c.id, table.c.delivery),
-        rows,
-    ).all()
+    statement = _insert_ignoring_duplicates(
+        _dialect(session), Notification.__table__, _KEY, returning=("id", "delivery")
+    )
+    created = session.execute(statement, rows).all()
     enqueue(session, [row.id for row in created if row.delivery == IMMEDIATE], moment)
     return len(created)
 
