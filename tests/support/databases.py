@@ -98,11 +98,12 @@ class _SharedFiles:
 
 
 def _prepare_in_background(folder: str, root: str, key: str, recipe: SharedDatabase) -> None:
-    """A spawned process: prepare the shared database, gently (other tests run meanwhile)."""
+    """A spawned process: prepare the shared database while the tests run. (Not niced: a
+    worker that needs it before it is made waits idle, and on a busy machine a niced
+    process is starved.)"""
     import workflows.schema  # noqa: F401  (domain tables and migrations join the schema)
     from tests.conftest import suite_moment
 
-    os.nice(10)
     files = _SharedFiles(Path(folder), key)
     moment = suite_moment()
     with files.locked(), clock.travelling(moment) if moment else _nothing():
