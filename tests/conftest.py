@@ -11,7 +11,7 @@ import pytest
 
 import workflows.schema  # noqa: F401  (domain tables and migrations join the schema)
 from engine import Database, Engine, StaticDirectory, clock
-from tests.support.databases import DatabaseFactory
+from tests.support.databases import DatabaseFactory, SharedDatabase
 from tests.support.days import MOMENT_IDS, MOMENTS
 from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.workers import ACTORS
@@ -36,7 +36,7 @@ def _postgresql_case(item: pytest.Item) -> bool:
     return callspec is not None and "postgresql" in callspec.params.values()
 
 
-def _suite_today() -> datetime | None:
+def suite_moment() -> datetime | None:
     """``LEXFLOW_TODAY=YYYY-MM-DD``: the whole suite runs as of that day (09:00 in Vietnam)."""
     raw = os.environ.get("LEXFLOW_TODAY", "").strip()
     if not raw:
@@ -55,7 +55,7 @@ def _suite_today() -> datetime | None:
 @pytest.fixture(scope="session", autouse=True)
 def suite_clock() -> Iterator[datetime]:
     """The process-wide clock of the suite: the real time, or ``LEXFLOW_TODAY``."""
-    moment = _suite_today()
+    moment = suite_moment()
     if moment is None:
         yield clock.now()
         return
@@ -78,11 +78,34 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.stop()
 
 
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every process of this test run shares: the parent of an xdist worker's
+    base folder (``pytest-N/popen-gwK``), else the base folder itself (the run's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def database_factory(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> DatabaseFactory:
-    return DatabaseFactory(tmp_path_factory.mktemp("databases"), None)
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(
+        tmp_path_factory.mktemp("databases"), None, shared=_run_folder(tmp_path_factory)
+    )
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_databases_ahead(
+    request: pytest.FixtureRequest, suite_clock: datetime, database_factory: DatabaseFactory
+) -> None:
+    """The shared databases the selected tests need (``@pytest.mark.shared_database``) are
+    prepared in the background from the start: every worker finds each made once. (The
+    factory is made here, on the suite's clock, before any test freezes it.)"""
+    recipes: dict[SharedDatabase, None] = {}
+    for item in request.session.items:
+        for mark in item.iter_markers("shared_database"):
+            recipes[mark.args[0]] = None
+    database_factory.prepare_ahead(recipes)
 
 
 def fresh_database_url(

@@ -1,6 +1,6 @@
 """The leaders' dashboards show what a direct count over the demo province gives.
 
-The demo is loaded once for the module (on SQLite, as ``make demo`` does; it is slow), as of
+The demo is loaded once per test run (on SQLite, as ``make demo`` does; it is slow), as of
 a working Saturday, and every request runs at that moment. The tests of figures also run on
 PostgreSQL (``either_demo``): the loaded rows are copied there, which takes seconds, so the
 SQL that counts (dates in Vietnam's time zone, ``CASE`` over joins) is checked on both.
@@ -36,10 +36,11 @@ from engine.models import OPEN_STATES, AuditEvent, HumanTask, ProcessInstance
 from engine.schema import alembic_config
 from tests.support.databases import DatabaseFactory, copy_rows
 from tests.support.days import TRICKY_MOMENTS
+from tests.support.demo import demo_at
 from tests.support.web import signed_in
 from workflows.calendar import CalendarException, WorkingCalendar, vietnam_date
 from workflows.deadlines import rules_snapshot
-from workflows.demo import DEFAULT_PASSWORD, load_demo
+from workflows.demo import DEFAULT_PASSWORD
 from workflows.drafts import COMMUNE_TYPES, Draft
 from workflows.lifecycle import Lifecycle
 from workflows.notifications import Notification, OutboxMessage, render, role_holders
@@ -54,15 +55,18 @@ from workflows.search import fold
 from workflows.step_times import CompletedStep, refill
 
 NOW = TRICKY_MOMENTS["working-saturday"]
+DEMO = demo_at(NOW)
+
+pytestmark = pytest.mark.shared_database(DEMO)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lifecycle, Flask]:
+def demo(database_factory: DatabaseFactory) -> tuple[Lifecycle, Flask]:
+    """The demo loaded as of NOW: once per run (every xdist worker reads a copy)."""
     from web import create_app
 
-    factory = DatabaseFactory(tmp_path_factory.mktemp("dashboards"), None)
-    lifecycle = Lifecycle(Database(factory.sqlite()))
-    load_demo(lifecycle, now=NOW)
+    url, _ = database_factory.shared_sqlite(DEMO)
+    lifecycle = Lifecycle(Database(url))
     app = create_app(
         {
             "DATABASE_URL": lifecycle.db.url,

@@ -16,6 +16,7 @@ from engine import Database, InvalidData, TaskQuery
 from engine.models import HumanTask
 from tests.support.databases import DatabaseFactory
 from tests.support.days import TRICKY_MOMENTS
+from tests.support.demo import demo_at
 from workflows.calendar import vietnam_date
 from workflows.demo import load_demo
 from workflows.directory import RoleAssignment
@@ -44,15 +45,21 @@ DEMO_DAYS = {
 @pytest.fixture(
     scope="module",
     params=[
-        pytest.param(TRICKY_MOMENTS[day], id=day, marks=() if every_run else (pytest.mark.proof,))
+        pytest.param(
+            TRICKY_MOMENTS[day],
+            id=day,
+            marks=(
+                pytest.mark.shared_database(demo_at(TRICKY_MOMENTS[day])),
+                *(() if every_run else (pytest.mark.proof,)),
+            ),
+        )
         for day, every_run in DEMO_DAYS.items()
     ],
 )
-def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    factory = DatabaseFactory(tmp_path_factory.mktemp("demo"), None)
-    lifecycle = Lifecycle(Database(factory.sqlite()))
-    lines = load_demo(lifecycle, now=request.param)
-    return lifecycle, lines, request.param
+def demo(request: pytest.FixtureRequest, database_factory: DatabaseFactory) -> Demo:
+    """The demo loaded as of the day: once per run (every xdist worker reads a copy)."""
+    url, lines = database_factory.shared_sqlite(demo_at(request.param))
+    return Lifecycle(Database(url)), lines, request.param
 
 
 def test_drafts_in_every_stage_of_every_document_type(demo: Demo) -> None:

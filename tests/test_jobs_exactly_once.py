@@ -46,23 +46,28 @@ def _start_many(lifecycle: Lifecycle, instances: int) -> list[int]:
     return ids
 
 
-def _round(lifecycle: Lifecycle, smtp_port: int) -> list[tuple[int, dict]]:
-    """Every job once in each of the processes, all released at the same moment."""
+def _rounds(lifecycle: Lifecycle, smtp_port: int, rounds: int) -> list[list[tuple[int, dict]]]:
+    """Every job once in each of the processes, all released at the same moment, ``rounds``
+    times (a round begins when every process has finished the one before); each round's
+    ``(pid, outcomes)``."""
     barrier, results = SPAWN.Barrier(PROCESSES), SPAWN.Queue()
     processes = [
         SPAWN.Process(
             target=job_workers.run_every_job_once,
-            args=(lifecycle.db.url, MOMENT.isoformat(), barrier, results, smtp_port),
+            args=(lifecycle.db.url, MOMENT.isoformat(), barrier, results, smtp_port, rounds),
         )
         for _ in range(PROCESSES)
     ]
     for process in processes:
         process.start()
-    reports = [results.get(timeout=600) for _ in processes]
+    reports = [results.get(timeout=600) for _ in range(PROCESSES * rounds)]
     for process in processes:
         process.join(timeout=60)
         assert process.exitcode == 0
-    return reports
+    by_round = [[(pid, outcome) for n, pid, outcome in reports if n == number]
+                for number in range(rounds)]  # fmt: skip
+    assert all(len(round_) == PROCESSES for round_ in by_round)
+    return by_round
 
 
 @pytest.mark.parametrize("instances", SIZES)
@@ -78,9 +83,8 @@ def test_four_processes_fire_each_timer_and_create_each_reminder_once(
             user.email = f"{username}@tinh.example.vn"
             set_preferences(session, user.id, {"task_new": "off"})  # only reminders by e-mail
     with smtp_server() as (port, server):
-        reports = _round(lifecycle, port)
         # a second round delivers what the first created after its own outbox job had run
-        later = _round(lifecycle, port)
+        reports, later = _rounds(lifecycle, port, rounds=2)
         mails = list(server.messages)
     assert all(ok for _, outcome in reports for ok, _, _ in outcome.values()), reports
     fired = sum(outcome["timers"][1] for _, outcome in reports)

@@ -2,21 +2,31 @@
 
 The schema is migrated once per backend into a template (a SQLite file, a PostgreSQL
 template database); each test gets a copy, so tests are isolated and still run the real
-Alembic migrations, triggers included.
+Alembic migrations, triggers included. A costly set-up (the demo province) is prepared once
+per test run for every xdist worker (:class:`SharedDatabase`), ahead of the tests that need it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
+import multiprocessing
 import os
+import re
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from engine import clock
 from engine.database import Database
 from engine.models import Base
 from engine.schema import upgrade
@@ -24,16 +34,104 @@ from engine.schema import upgrade
 from .postgres import PostgresServer
 
 _counter = itertools.count(1)
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class SharedDatabase:
+    """A SQLite database that ``prepare(url, *args)`` fills, made once per test run.
+
+    ``prepare`` is a module-level function (a background process imports it), writes into
+    the fresh migrated database at ``url``, closes what it opens and returns what the tests
+    also need, as JSON (``load_demo``'s lines, say). A test module marks the tests that use
+    it with ``@pytest.mark.shared_database(recipe)``: the recipes of the selected tests are
+    started in the background when the run begins (tests/conftest.py), and
+    :meth:`DatabaseFactory.shared_sqlite` hands each test a copy.
+    """
+
+    name: str
+    prepare: Callable[..., Any]
+    args: tuple[str, ...] = ()
+
+    def key(self, day: str) -> str:
+        """The files' name: the recipe and the day of the run (rows carry its timestamps)."""
+        raw = "-".join((self.name, *self.args, day))
+        return re.sub(r"[^\w.-]+", "_", raw)
+
+
+class _SharedFiles:
+    """The files of one shared database in the folder every process of the run shares: the
+    database, what ``prepare`` returned (written last: it says the database is complete), a
+    lock held while it is prepared, and a claim (who starts it in the background)."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.database = folder / f"{key}.sqlite3"
+        self.result = folder / f"{key}.json"
+        self.lock = folder / f"{key}.lock"
+        self.claim = folder / f"{key}.claim"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with self.lock.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            yield
+
+    def claimed(self) -> bool:
+        """True for the one process of the run that claims the database first."""
+        try:
+            os.close(os.open(self.claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        return True
+
+    def make(self, factory: DatabaseFactory, recipe: SharedDatabase) -> None:
+        """Prepare the database unless it is there (the caller holds the lock)."""
+        if self.result.exists():
+            return
+        url = factory.sqlite()
+        result = recipe.prepare(url, *recipe.args)
+        _sqlite_copy(Path(make_url(url).database or ""), self.database)
+        factory.drop(url)
+        written = self.result.with_suffix(".json.part")
+        written.write_text(json.dumps(result))
+        written.replace(self.result)
+
+
+def _prepare_in_background(folder: str, root: str, key: str, recipe: SharedDatabase) -> None:
+    """A spawned process: prepare the shared database while the tests run. (Not niced: a
+    worker that needs it before it is made waits idle, and on a busy machine a niced
+    process is starved.)"""
+    import workflows.schema  # noqa: F401  (domain tables and migrations join the schema)
+    from tests.conftest import suite_moment
+
+    files = _SharedFiles(Path(folder), key)
+    moment = suite_moment()
+    with files.locked(), clock.travelling(moment) if moment else _nothing():
+        files.make(DatabaseFactory(Path(root), None), recipe)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 class DatabaseFactory:
-    def __init__(self, root: Path, postgres: PostgresServer | None) -> None:
+    def __init__(
+        self, root: Path, postgres: PostgresServer | None, shared: Path | None = None
+    ) -> None:
+        """``root`` holds this process's databases; ``shared`` is the folder every process of
+        the test run shares (the xdist workers'), for :meth:`shared_sqlite`."""
         self.root = root
         self.postgres = postgres
+        self.shared = shared or root
+        #: The day the process began (a test may freeze the clock on another day; the
+        #: background preparations run on the suite's clock).
+        self.day = clock.now().date().isoformat()
         self._sqlite_template: Path | None = None
         self._pg_template_ready = False
         self._prepared_sqlite: dict[str, Path] = {}
         self._prepared_postgresql: dict[str, _Snapshot] = {}
+        self._background: list[BaseProcess] = []
 
     # SQLite ---------------------------------------------------------------------------------
     def sqlite(self) -> str:
@@ -113,6 +211,45 @@ class DatabaseFactory:
             self._prepared_postgresql[key] = _Snapshot.take(url)
         else:
             snapshot.restore(url)
+
+    # Shared by every process of the run ----------------------------------------------------
+    def shared_sqlite(self, recipe: SharedDatabase) -> tuple[str, Any]:
+        """A new SQLite database holding what ``recipe`` prepares, and what it returned.
+
+        The recipe runs once per test run: in the background (:meth:`prepare_ahead`), or
+        here in whichever process first holds its lock; the others wait for the lock and
+        copy the finished file (SQLite's backup API).
+        """
+        files = _SharedFiles(self.shared, recipe.key(self.day))
+        with files.locked():
+            files.make(self, recipe)
+        target = self.root / f"test-{os.getpid()}-{next(_counter)}.sqlite3"
+        _sqlite_copy(files.database, target)
+        return f"sqlite:///{target}", json.loads(files.result.read_text())
+
+    def prepare_ahead(self, recipes: Iterable[SharedDatabase]) -> None:
+        """Start preparing ``recipes`` in background processes (the one process of the run
+        that claims a recipe starts it), so the tests that need them find them made."""
+        for recipe in recipes:
+            key = recipe.key(self.day)
+            files = _SharedFiles(self.shared, key)
+            if not files.claimed():
+                continue
+            root = self.root / f"background-{next(_counter)}"
+            root.mkdir()
+            process = _SPAWN.Process(
+                target=_prepare_in_background,
+                args=(str(self.shared), str(root), key, recipe),
+                name=f"prepare {key}",
+            )
+            process.start()
+            self._background.append(process)
+
+    def close(self) -> None:
+        """Wait for the background preparations (another process may be waiting for one)."""
+        for process in self._background:
+            process.join()
+        self._background.clear()
 
     def drop(self, url: str) -> None:
         parsed = make_url(url)

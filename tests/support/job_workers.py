@@ -15,13 +15,23 @@ from workflows.scheduled_jobs import JobSettings, lifecycle_jobs
 
 
 def run_every_job_once(
-    url: str, at: str, barrier: Any, results: Any, smtp_port: int | None = None
+    url: str,
+    at: str,
+    barrier: Any,
+    results: Any,
+    smtp_port: int | None = None,
+    rounds: int = 1,
 ) -> None:
+    """Every job once, ``rounds`` times: each round is released for all the processes at
+    once (``barrier``), so it begins when every process has finished the one before; each
+    puts ``(round, pid, outcomes)`` on ``results``. (One process for all the rounds: a spawned
+    interpreter takes seconds to import the app.)"""
     lifecycle = Lifecycle(Database(url))
     mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=smtp_port)) if smtp_port else None
     scheduler = JobScheduler(lifecycle.db, lifecycle_jobs(lifecycle, JobSettings(mailer=mailer)))
-    barrier.wait(timeout=120)
-    with clock.travelling(datetime.fromisoformat(at)):
-        outcomes = scheduler.run_once()
-    results.put((os.getpid(), {o.name: (o.ok, o.handled, o.error) for o in outcomes}))
+    for number in range(rounds):
+        barrier.wait(timeout=120)
+        with clock.travelling(datetime.fromisoformat(at)):
+            outcomes = scheduler.run_once()
+        results.put((number, os.getpid(), {o.name: (o.ok, o.handled, o.error) for o in outcomes}))
     lifecycle.db.dispose()
