@@ -244,24 +244,11 @@ def _create(
     draft_id = draft_id if draft_id is not None else facts.get("draft_id")
     topic = f"task:{task.id}" if task is not None else (f"draft:{draft_id}" if draft_id else "")
     moment = now or clock.now()
-    rows = []
-    for user in sorted(users, key=lambda user: user.username):
-        delivery = user.delivery
-        if not user.email and delivery != "off":
-            delivery = NO_ADDRESS
-        rows.append(
-            {
-                "recipient": user.username,
-                "kind": kind,
-                "topic": topic,
-                "period": period[:60],
-                "task_id": task.id if task is not None else None,
-                "draft_id": draft_id,
-                "params": facts,
-                "delivery": delivery,
-                "created_at": moment,
-            }
-        )
+    task_id = task.id if task is not None else None
+    rows = [
+        _row(user, kind, topic, period, task_id, draft_id, facts, moment)
+        for user in sorted(users, key=lambda user: user.username)
+    ]
     # One multi-row INSERT for every recipient (the rows already there come back as nothing),
     # then one for their outbox rows: a step that offers a task to a whole group costs two
     # statements, not three per person. Core, not the ORM's bulk path: nothing here needs
@@ -275,6 +262,34 @@ def _create(
     ]
     enqueue(session, [row.id for row in created if row.delivery == IMMEDIATE], moment)
     return sorted(created, key=lambda row: row.recipient)
+
+
+def _row(
+    user: _Recipient,
+    kind: str,
+    topic: str,
+    period: str,
+    task_id: str | None,
+    draft_id: int | None,
+    params: Mapping[str, Any],
+    moment: datetime,
+) -> dict[str, Any]:
+    """One ``notification`` row for ``user``: e-mail that cannot be sent (no address) is
+    marked so, whatever the user chose, unless they turned the kind off."""
+    delivery = user.delivery
+    if not user.email and delivery != "off":
+        delivery = NO_ADDRESS
+    return {
+        "recipient": user.username,
+        "kind": kind,
+        "topic": topic,
+        "period": period[:60],
+        "task_id": task_id,
+        "draft_id": draft_id,
+        "params": params,
+        "delivery": delivery,
+        "created_at": moment,
+    }
 
 
 @dataclass(frozen=True)
@@ -311,28 +326,21 @@ def notify_each(
         for user in _active_users(session, kind, statement, {"kind": kind, "names": names})
     }
     moment = now or clock.now()
-    rows = []
-    for notice in notices:
-        for name in sorted(notice.recipients):
-            user = users.get(name)
-            if user is None:
-                continue  # unknown or inactive
-            delivery = user.delivery
-            if not user.email and delivery != "off":
-                delivery = NO_ADDRESS
-            rows.append(
-                {
-                    "recipient": name,
-                    "kind": kind,
-                    "topic": f"draft:{notice.draft_id}",
-                    "period": notice.period[:60],
-                    "task_id": None,
-                    "draft_id": notice.draft_id,
-                    "params": dict(notice.params),
-                    "delivery": delivery,
-                    "created_at": moment,
-                }
-            )
+    rows = [
+        _row(
+            users[name],
+            kind,
+            f"draft:{notice.draft_id}",
+            notice.period,
+            None,
+            notice.draft_id,
+            dict(notice.params),
+            moment,
+        )
+        for notice in notices
+        for name in sorted(notice.recipients)
+        if name in users  # unknown and inactive usernames are skipped
+    ]
     if not rows:
         return 0
     statement = _insert_ignoring_duplicates(
