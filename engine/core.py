@@ -207,8 +207,8 @@ class Engine:
             row = self.tasks_service.get(s, task_id)
             instance = s.get(ProcessInstance, row.instance_id)
             assert instance is not None  # noqa: S101 - foreign key
-            definition = self.definitions_service.get(s, instance.definition_id)
-            return self.definitions_service.loaded(s, definition).user_task_by_element(row.spec_id)
+            loaded = self.definitions_service.loaded_by_id(s, instance.definition_id)
+            return loaded.user_task_by_element(row.spec_id)
 
     # Instances ------------------------------------------------------------------------------
     def start(
